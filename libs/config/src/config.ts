@@ -1,0 +1,41 @@
+/** The one place that reads the environment. */
+export interface FabricConfig {
+  /** Kafka bootstrap servers, from KAFKA_BROKERS (comma-separated). */
+  readonly kafkaBrokers: readonly string[];
+  /** Postgres connection string, from DATABASE_URL. */
+  readonly databaseUrl: string;
+  /** Prefix of every topic name, from FABRIC_TOPIC_PREFIX. */
+  readonly topicPrefix: string;
+  /** Replication factor and min.insync.replicas of endpoint topics (1/1 locally, 3/2 on a cluster). */
+  readonly replicationFactor: number;
+  readonly minInsyncReplicas: number;
+  /** Log level: debug, info, warn or error, from LOG_LEVEL. */
+  readonly logLevel: LogLevel;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): FabricConfig {
+  return {
+    kafkaBrokers: (env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',').map((broker) => broker.trim()).filter(Boolean),
+    databaseUrl: env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    topicPrefix: env['FABRIC_TOPIC_PREFIX'] ?? 'planfabric',
+    replicationFactor: positiveInt(env, 'FABRIC_REPLICATION_FACTOR', 1),
+    minInsyncReplicas: positiveInt(env, 'FABRIC_MIN_INSYNC_REPLICAS', 1),
+    logLevel: logLevel(env['LOG_LEVEL']),
+  };
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name}=${text} must be a positive integer`);
+  return value;
+}
+
+function logLevel(text: string | undefined): LogLevel {
+  if (text === undefined || text === '') return 'info';
+  if (text === 'debug' || text === 'info' || text === 'warn' || text === 'error') return text;
+  throw new Error(`LOG_LEVEL=${text} must be one of debug, info, warn, error`);
+}

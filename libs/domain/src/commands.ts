@@ -1,0 +1,182 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import envelopeSchema from './schemas/command-envelope.schema.json';
+import registerEndpointSchema from './schemas/commands/RegisterEndpoint.schema.json';
+import proposePlanSchema from './schemas/commands/ProposePlan.schema.json';
+import applyPlanSchema from './schemas/commands/ApplyPlan.schema.json';
+import confirmAppliedSchema from './schemas/commands/ConfirmApplied.schema.json';
+import deletePlanSchema from './schemas/commands/DeletePlan.schema.json';
+import operatorActivateSchema from './schemas/commands/OperatorActivate.schema.json';
+
+export const ROLES = ['planner', 'enactor', 'janitor', 'operator'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Actor {
+  readonly role: Role;
+  readonly id: string;
+}
+
+export interface PlanRecord {
+  readonly address: string;
+  readonly weight: number;
+}
+
+export interface CommandPayloads {
+  RegisterEndpoint: {
+    readonly enactors: readonly string[];
+    readonly quorum: number;
+    readonly minValidPlans: number;
+    readonly maxCapacityDropPercent: number;
+  };
+  ProposePlan: { readonly generation: number; readonly records: readonly PlanRecord[]; readonly ttl: number };
+  ApplyPlan: { readonly generation: number };
+  ConfirmApplied: { readonly generation: number };
+  DeletePlan: { readonly generation: number };
+  OperatorActivate: { readonly generation: number; readonly reason: string };
+}
+
+export type CommandType = keyof CommandPayloads;
+export const COMMAND_TYPES = Object.keys({
+  RegisterEndpoint: 0,
+  ProposePlan: 0,
+  ApplyPlan: 0,
+  ConfirmApplied: 0,
+  DeletePlan: 0,
+  OperatorActivate: 0,
+} satisfies Record<CommandType, 0>) as readonly CommandType[];
+
+export type Command = {
+  [T in CommandType]: {
+    readonly commandId: string;
+    readonly endpointId: string;
+    readonly actor: Actor;
+    readonly type: T;
+    readonly payload: CommandPayloads[T];
+  };
+}[CommandType];
+
+export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
+
+/** Which role may issue which command. */
+export const COMMAND_ROLE: Readonly<Record<CommandType, Role>> = {
+  RegisterEndpoint: 'operator',
+  ProposePlan: 'planner',
+  ApplyPlan: 'enactor',
+  ConfirmApplied: 'enactor',
+  DeletePlan: 'janitor',
+  OperatorActivate: 'operator',
+};
+
+/** Limits enforced before any decision; a record beyond them is MALFORMED. */
+export const LIMITS = {
+  /** UTF-8 size of one command record's value. */
+  commandBytesMax: 64 * 1024,
+  /** Records in one plan (schema maxItems). */
+  planRecordsMax: 256,
+  /** Enactors of one endpoint (schema maxItems). */
+  enactorsMax: 64,
+  /** Length of ids (commandId, actor id, enactor ids). */
+  idLengthMax: 128,
+} as const;
+
+const ajv = new Ajv({ allErrors: false, strict: true });
+const validateEnvelope = ajv.compile(envelopeSchema);
+const validatePayload: Readonly<Record<CommandType, ValidateFunction>> = {
+  RegisterEndpoint: ajv.compile(registerEndpointSchema),
+  ProposePlan: ajv.compile(proposePlanSchema),
+  ApplyPlan: ajv.compile(applyPlanSchema),
+  ConfirmApplied: ajv.compile(confirmAppliedSchema),
+  DeletePlan: ajv.compile(deletePlanSchema),
+  OperatorActivate: ajv.compile(operatorActivateSchema),
+};
+
+/** What could be read of a record that is not a valid command, for its rejection. */
+export interface MalformedCommand {
+  readonly ok: false;
+  readonly detail: string;
+  readonly commandId: string | null;
+  readonly type: string | null;
+  readonly actor: Actor | null;
+}
+
+export type ParsedCommand = { readonly ok: true; readonly command: Command } | MalformedCommand;
+
+/**
+ * Parses one command record's value (null for a record with no value) as a
+ * command for `endpointId`, the endpoint whose log it was read from.
+ */
+export function parseCommand(value: string | null, endpointId: string): ParsedCommand {
+  if (value === null) return malformed('the record has no value', null);
+  const bytes = utf8ByteLength(value);
+  if (bytes > LIMITS.commandBytesMax) {
+    return malformed(`the record is ${bytes} bytes; commandBytesMax is ${LIMITS.commandBytesMax}`, null);
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(value);
+  } catch (error) {
+    return malformed(`not JSON: ${(error as Error).message}`, null);
+  }
+  if (!validateEnvelope(document)) {
+    return malformed(`envelope: ${describe(validateEnvelope.errors)}`, document);
+  }
+  const envelope = document as Command;
+  if (!validatePayload[envelope.type](envelope.payload)) {
+    return malformed(`${envelope.type} payload: ${describe(validatePayload[envelope.type].errors)}`, document);
+  }
+  if (envelope.endpointId !== endpointId) {
+    return malformed(`endpointId '${envelope.endpointId}' does not belong on the log of endpoint '${endpointId}'`, document);
+  }
+  return { ok: true, command: envelope };
+}
+
+function malformed(detail: string, document: unknown): MalformedCommand {
+  const fields = isObject(document) ? document : {};
+  const actor = fields['actor'];
+  return {
+    ok: false,
+    detail,
+    commandId: typeof fields['commandId'] === 'string' ? clip(fields['commandId']) : null,
+    type: typeof fields['type'] === 'string' ? clip(fields['type']) : null,
+    actor:
+      isObject(actor) &&
+      typeof actor['id'] === 'string' &&
+      typeof actor['role'] === 'string' &&
+      (ROLES as readonly string[]).includes(actor['role'])
+        ? { role: actor['role'] as Role, id: clip(actor['id']) }
+        : null,
+  };
+}
+
+function describe(errors: readonly ErrorObject[] | null | undefined): string {
+  const error = errors?.[0];
+  if (!error) return 'invalid';
+  const where = error.instancePath === '' ? '(root)' : error.instancePath;
+  const extra = error.keyword === 'additionalProperties' ? ` '${String(error.params['additionalProperty'])}'` : '';
+  return `${where} ${error.message ?? 'is invalid'}${extra}`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Keeps echoes of hostile input short in rejection events. */
+function clip(text: string): string {
+  return text.length > LIMITS.idLengthMax ? `${text.slice(0, LIMITS.idLengthMax)}…` : text;
+}
+
+export function utf8ByteLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}

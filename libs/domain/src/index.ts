@@ -1,0 +1,10 @@
+export * from './canonical-json';
+export * from './reasons';
+export * from './commands';
+export * from './events';
+export * from './state';
+export * from './decide';
+export * from './invariants';
+export * from './replay';
+export { isIPv4, isIPv6, isIpAddress } from './addresses';
+export { parseEvent, EventSchemaError } from './event-schema';

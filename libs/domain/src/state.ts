@@ -1,0 +1,146 @@
+import type { PlanRecord } from './commands';
+import type { FabricEvent } from './events';
+
+export interface EndpointConfig {
+  readonly enactors: readonly string[];
+  readonly quorum: number;
+  readonly minValidPlans: number;
+  readonly maxCapacityDropPercent: number;
+}
+
+export interface Plan {
+  readonly generation: number;
+  readonly records: readonly PlanRecord[];
+  readonly ttl: number;
+  readonly totalWeight: number;
+  readonly deleted: boolean;
+  /** Seq of its PlanProposed event, to tell plans proposed before an operator override. */
+  readonly proposedSeq: number;
+}
+
+export interface ActivePlan {
+  readonly generation: number;
+  readonly activation: number;
+}
+
+/** Everything `decide` knows about one endpoint: the fold of its events. */
+export interface EndpointState {
+  readonly endpointId: string;
+  /** Null until EndpointRegistered. */
+  readonly config: EndpointConfig | null;
+  /** Seq the next event will carry. */
+  readonly nextSeq: number;
+  /** Offset of the next command record expected on the endpoint's command log. */
+  readonly nextCommandOffset: number;
+  readonly plans: ReadonlyMap<number, Plan>;
+  readonly highestProposed: number;
+  readonly active: ActivePlan | null;
+  /** Seq of the last operator activation; enactors may not apply plans proposed before it. */
+  readonly operatorFloorSeq: number;
+  /** Enactor id -> the generation it last confirmed (null: none since registration or the last operator activation). */
+  readonly confirmed: ReadonlyMap<string, number | null>;
+  /** Command id -> offset of the record where it was first decided. */
+  readonly decided: ReadonlyMap<string, number>;
+}
+
+export function initialState(endpointId: string): EndpointState {
+  return {
+    endpointId,
+    config: null,
+    nextSeq: 1,
+    nextCommandOffset: 0,
+    plans: new Map(),
+    highestProposed: 0,
+    active: null,
+    operatorFloorSeq: 0,
+    confirmed: new Map(),
+    decided: new Map(),
+  };
+}
+
+export function evolve(state: EndpointState, event: FabricEvent): EndpointState {
+  const base: EndpointState = {
+    ...state,
+    nextSeq: event.seq + 1,
+    nextCommandOffset: event.commandOffset + 1,
+    decided:
+      event.commandId === null || event.type === 'CommandDuplicated' || state.decided.has(event.commandId)
+        ? state.decided
+        : withEntry(state.decided, event.commandId, event.commandOffset),
+  };
+  switch (event.type) {
+    case 'EndpointRegistered':
+      return {
+        ...base,
+        config: event.data,
+        confirmed: new Map(event.data.enactors.map((id) => [id, null])),
+      };
+    case 'PlanProposed': {
+      const { generation, records, ttl } = event.data;
+      const plan: Plan = {
+        generation,
+        records,
+        ttl,
+        totalWeight: records.reduce((sum, record) => sum + record.weight, 0),
+        deleted: false,
+        proposedSeq: event.seq,
+      };
+      return { ...base, plans: withEntry(state.plans, generation, plan), highestProposed: generation };
+    }
+    case 'PlanActivated': {
+      const byOperator = event.data.by.role === 'operator';
+      return {
+        ...base,
+        active: { generation: event.data.generation, activation: event.data.activation },
+        operatorFloorSeq: byOperator ? event.seq : state.operatorFloorSeq,
+        confirmed: byOperator ? new Map([...state.confirmed.keys()].map((id) => [id, null])) : state.confirmed,
+      };
+    }
+    case 'PlanConfirmed':
+      return { ...base, confirmed: withEntry(state.confirmed, event.data.enactorId, event.data.generation) };
+    case 'PlanDeleted': {
+      const plan = state.plans.get(event.data.generation);
+      if (plan === undefined) throw new Error(`evolve: PlanDeleted for unknown generation ${event.data.generation}`);
+      return { ...base, plans: withEntry(state.plans, plan.generation, { ...plan, deleted: true }) };
+    }
+    case 'CommandRejected':
+    case 'CommandDuplicated':
+      return base;
+  }
+}
+
+export function foldEvents(endpointId: string, events: Iterable<FabricEvent>): EndpointState {
+  let state = initialState(endpointId);
+  for (const event of events) state = evolve(state, event);
+  return state;
+}
+
+/** Non-deleted plans at or below the active generation: the live plan and its fallbacks. */
+export function validGenerations(state: EndpointState): number[] {
+  if (state.active === null) return [];
+  const limit = state.active.generation;
+  return [...state.plans.values()]
+    .filter((plan) => !plan.deleted && plan.generation <= limit)
+    .map((plan) => plan.generation)
+    .sort((a, b) => a - b);
+}
+
+export function deletedGenerations(state: EndpointState): number[] {
+  return [...state.plans.values()]
+    .filter((plan) => plan.deleted)
+    .map((plan) => plan.generation)
+    .sort((a, b) => a - b);
+}
+
+/** Enactors whose last confirmation is the active generation. */
+export function confirmationsOfActive(state: EndpointState): number {
+  const active = state.active;
+  if (active === null) return 0;
+  return [...state.confirmed.values()].filter((generation) => generation === active.generation).length;
+}
+
+function withEntry<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<K, V> {
+  const copy = new Map(map);
+  copy.set(key, value);
+  return copy;
+}

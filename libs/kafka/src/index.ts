@@ -1,0 +1,5 @@
+export * from './topics';
+export * from './client';
+export * from './endpoint-topics';
+export * from './command-publisher';
+export * from './topic-watcher';
