@@ -1,4 +1,6 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+// The schemas declare JSON Schema 2020-12; ajv's default export knows only draft-07.
+import Ajv from 'ajv/dist/2020';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import envelopeSchema from './schemas/command-envelope.schema.json';
 import registerEndpointSchema from './schemas/commands/RegisterEndpoint.schema.json';
 import proposePlanSchema from './schemas/commands/ProposePlan.schema.json';
@@ -78,7 +80,9 @@ export const LIMITS = {
   idLengthMax: 128,
 } as const;
 
-const ajv = new Ajv({ allErrors: false, strict: true });
+// strictNumbers off: a JSON number too large for a double (1e400) is still of JSON type number, so it
+// reaches the command's own range check (INVALID_PLAN…) rather than being MALFORMED; no event echoes it.
+const ajv = new Ajv({ allErrors: false, strict: true, strictNumbers: false });
 const validateEnvelope = ajv.compile(envelopeSchema);
 const validatePayload: Readonly<Record<CommandType, ValidateFunction>> = {
   RegisterEndpoint: ajv.compile(registerEndpointSchema),
@@ -113,8 +117,9 @@ export function parseCommand(value: string | null, endpointId: string): ParsedCo
   let document: unknown;
   try {
     document = JSON.parse(value);
-  } catch (error) {
-    return malformed(`not JSON: ${(error as Error).message}`, null);
+  } catch {
+    // Not the engine's message: it differs between Node versions, and a replay must reproduce the detail byte for byte.
+    return malformed(`not JSON: ${JSON.stringify(value.slice(0, 32))}${value.length > 32 ? '…' : ''}`, null);
   }
   if (!validateEnvelope(document)) {
     return malformed(`envelope: ${describe(validateEnvelope.errors)}`, document);
@@ -137,12 +142,15 @@ function malformed(detail: string, document: unknown): MalformedCommand {
     detail,
     commandId: typeof fields['commandId'] === 'string' ? clip(fields['commandId']) : null,
     type: typeof fields['type'] === 'string' ? clip(fields['type']) : null,
+    // Echoed only when it is a well-formed actor: the CommandRejected schema holds ids of 1..idLengthMax characters.
     actor:
       isObject(actor) &&
       typeof actor['id'] === 'string' &&
+      actor['id'].length >= 1 &&
+      actor['id'].length <= LIMITS.idLengthMax &&
       typeof actor['role'] === 'string' &&
       (ROLES as readonly string[]).includes(actor['role'])
-        ? { role: actor['role'] as Role, id: clip(actor['id']) }
+        ? { role: actor['role'] as Role, id: actor['id'] }
         : null,
   };
 }

@@ -1,4 +1,4 @@
-import { isIpAddress } from './addresses';
+import { canonicalAddress, isIpAddress } from './addresses';
 import { COMMAND_ROLE, parseCommand, type Actor, type Command, type CommandOf } from './commands';
 import type { EventData, EventType, FabricEvent } from './events';
 import type { RejectionReason } from './reasons';
@@ -99,8 +99,8 @@ function register(state: EndpointState, { payload }: CommandOf<'RegisterEndpoint
           ? `quorum ${quorum} is outside 1..${enactors.length}`
           : !Number.isSafeInteger(minValidPlans) || minValidPlans < 1
             ? `minValidPlans ${minValidPlans} is below 1 or not an integer`
-            : !Number.isFinite(maxCapacityDropPercent) || maxCapacityDropPercent < 0 || maxCapacityDropPercent > 100
-              ? `maxCapacityDropPercent ${maxCapacityDropPercent} is outside 0..100`
+            : !Number.isSafeInteger(maxCapacityDropPercent) || maxCapacityDropPercent < 0 || maxCapacityDropPercent > 100
+              ? `maxCapacityDropPercent ${maxCapacityDropPercent} is outside 0..100 or not an integer`
               : null;
   if (problem !== null) return new Rejection('INVALID_REGISTRATION', problem);
   return { type: 'EndpointRegistered', data: { enactors, quorum, minValidPlans, maxCapacityDropPercent } };
@@ -116,10 +116,10 @@ function propose(state: EndpointState, { payload }: CommandOf<'ProposePlan'>): V
   else {
     for (const { address, weight } of records) {
       if (!isIpAddress(address)) problem = `'${address}' is not an IPv4 or IPv6 address`;
-      else if (addresses.has(address)) problem = `address ${address} is repeated`;
+      else if (addresses.has(canonicalAddress(address))) problem = `address ${address} is repeated`;
       else if (!isPositiveSafeInteger(weight)) problem = `weight ${weight} of ${address} is not a positive integer`;
       if (problem !== null) break;
-      addresses.add(address);
+      addresses.add(canonicalAddress(address));
     }
   }
   if (problem !== null) return new Rejection('INVALID_PLAN', problem);

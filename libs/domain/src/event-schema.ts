@@ -1,4 +1,6 @@
-import Ajv, { type ValidateFunction } from 'ajv';
+// The schemas declare JSON Schema 2020-12; ajv's default export knows only draft-07.
+import Ajv from 'ajv/dist/2020';
+import type { ValidateFunction } from 'ajv/dist/2020';
 import type { EventType, FabricEvent } from './events';
 import endpointRegistered from './schemas/events/EndpointRegistered.schema.json';
 import planProposed from './schemas/events/PlanProposed.schema.json';

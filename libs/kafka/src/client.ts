@@ -14,6 +14,9 @@ export function createKafka(config: FabricConfig, clientId: string, logger: Logg
       () =>
       ({ level, log }: LogEntry) => {
         const { message, ...fields } = log;
+        // Bounded retries are deliberate: a send that gives up aborts its transaction (sequencer)
+        // or is resent under the same command id and decided as a duplicate (publishers).
+        if (message.startsWith('Limiting retries for the idempotent producer')) return;
         const text = `kafkajs: ${message}`;
         if (level <= KafkaLogLevel.ERROR) logger.error(text, fields);
         else logger.warn(text, fields);

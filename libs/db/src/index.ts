@@ -1,0 +1,5 @@
+export { createPool, withTransaction, type PoolOptions } from './pool';
+export { migrate, readMigrations, MIGRATIONS_DIR, type Migration } from './migrate';
+export { ProjectionWriter, type BatchResult, type EventRecord, type ProjectionWriterOptions } from './projection-writer';
+export * from './projection';
+export * from './queries';

@@ -1,0 +1,99 @@
+import type { Pool } from 'pg';
+import { deletedGenerations, validGenerations, type EndpointState, type Outcome } from '@plan-fabric/domain';
+
+/** pg hands bigint and numeric columns back as strings; every reader converts here. */
+function num(value: string | number): number;
+function num(value: string | number | null): number | null;
+function num(value: string | number | null): number | null {
+  return value === null ? null : Number(value);
+}
+
+export interface OutcomeRow {
+  readonly outcome: Outcome;
+  readonly reason: string | null;
+  readonly detail: string | null;
+  readonly commandId: string | null;
+  /** Seq of the event that carries the outcome. */
+  readonly seq: number;
+}
+
+/** The projected outcome of the command record at `commandOffset` of the endpoint's command topic; null until projected. */
+export async function outcomeAt(pool: Pool, endpointId: string, commandOffset: number): Promise<OutcomeRow | null> {
+  const { rows } = await pool.query<{ outcome: Outcome; reason: string | null; detail: string | null; command_id: string | null; seq: string }>(
+    `SELECT outcome, reason, detail, command_id, seq FROM fabric.decisions WHERE endpoint_id = $1 AND command_offset = $2`,
+    [endpointId, commandOffset],
+  );
+  const row = rows[0];
+  if (row === undefined) return null;
+  return { outcome: row.outcome, reason: row.reason, detail: row.detail, commandId: row.command_id, seq: num(row.seq) };
+}
+
+export interface EndpointView {
+  readonly activeGeneration: number | null;
+  /** The fencing token of the active decision. */
+  readonly activation: number | null;
+  /** Ascending. */
+  readonly validGenerations: number[];
+  /** Ascending. */
+  readonly deletedGenerations: number[];
+  /** Enactor id -> its confirmed generation (null: none since registration or the last operator activation). */
+  readonly confirmed: Record<string, number | null>;
+  readonly lastEventSeq: number;
+}
+
+/** What the projection says about an endpoint (one statement, so one snapshot); null if it has no events projected. */
+export async function endpointView(pool: Pool, endpointId: string): Promise<EndpointView | null> {
+  const { rows } = await pool.query<{
+    active_generation: string | null;
+    activation: string | null;
+    last_event_seq: string;
+    valid: number[];
+    deleted: number[];
+    confirmed: Record<string, number | null>;
+  }>(
+    `SELECT e.active_generation, e.activation, e.last_event_seq,
+       COALESCE((SELECT json_agg(p.generation ORDER BY p.generation) FROM fabric.plans p
+                 WHERE p.endpoint_id = e.endpoint_id AND p.status IN ('active', 'fallback')), '[]') AS valid,
+       COALESCE((SELECT json_agg(p.generation ORDER BY p.generation) FROM fabric.plans p
+                 WHERE p.endpoint_id = e.endpoint_id AND p.status = 'deleted'), '[]') AS deleted,
+       COALESCE((SELECT json_object_agg(g.enactor_id, g.confirmed_generation) FROM fabric.enactor_progress g
+                 WHERE g.endpoint_id = e.endpoint_id), '{}') AS confirmed
+     FROM fabric.endpoints e WHERE e.endpoint_id = $1`,
+    [endpointId],
+  );
+  const row = rows[0];
+  if (row === undefined) return null;
+  return {
+    activeGeneration: num(row.active_generation),
+    activation: num(row.activation),
+    validGenerations: row.valid,
+    deletedGenerations: row.deleted,
+    confirmed: sortedKeys(row.confirmed),
+    lastEventSeq: num(row.last_event_seq),
+  };
+}
+
+/** The same view computed from the domain's fold: invariant 7 says endpointView(pool, id) equals endpointViewOf(fold of the log). */
+export function endpointViewOf(state: EndpointState): EndpointView {
+  return {
+    activeGeneration: state.active?.generation ?? null,
+    activation: state.active?.activation ?? null,
+    validGenerations: validGenerations(state),
+    deletedGenerations: deletedGenerations(state),
+    confirmed: sortedKeys(Object.fromEntries(state.confirmed)),
+    lastEventSeq: state.nextSeq - 1,
+  };
+}
+
+/** Next offset the projector will fold of an events topic partition; null if it never stored one. */
+export async function projectedOffset(pool: Pool, topic: string, partition = 0): Promise<number | null> {
+  const { rows } = await pool.query<{ next_offset: string }>(
+    'SELECT next_offset FROM fabric.projector_offsets WHERE topic = $1 AND partition = $2',
+    [topic, partition],
+  );
+  return rows[0] === undefined ? null : num(rows[0].next_offset);
+}
+
+function sortedKeys<V>(record: Record<string, V>): Record<string, V> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
