@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
+import { defineConfig } from 'vitest/config';
 
 const root = import.meta.dirname;
-import { defineConfig } from 'vitest/config';
 
 const lib = (name: string) => resolve(root, `libs/${name}/src/index.ts`);
 const alias = {

@@ -106,7 +106,8 @@ describe('sequencer on real Kafka', () => {
     const second = await startSequencer(config, logger);
     try {
       const total = commands.length + 3;
-      const events = await eventValues(endpointId, total + 1, 5_000);
+      await eventValues(endpointId, total);
+      const events = await eventValues(endpointId, total + 1, 2_000);
       expect(events).toHaveLength(total);
       expect(events).toEqual(await expectedEvents(endpointId, total));
       expect(events.slice(-3).map((value) => (JSON.parse(value) as { type: string }).type)).toEqual([
@@ -116,6 +117,39 @@ describe('sequencer on real Kafka', () => {
       ]);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('commits a batch of events together with its offsets or not at all', async () => {
+    const endpointId = testEndpointId('atomic');
+    const commands = commandsFor(endpointId, 2);
+    const sequencer = await startSequencer(config, logger, { restartDelayMs: 200 });
+    try {
+      await publisher.publish(commands[0]!);
+      await eventValues(endpointId, 1);
+      // Make the next transaction fail half way: its events are sent, then the dead-letter
+      // copy of a malformed record cannot be written because that topic is gone.
+      await admin.deleteTopics({ topics: [names.deadLetters(endpointId)] });
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      await producer.send({
+        topic: names.commands(endpointId),
+        messages: [...commands.slice(1, 3).map((command) => canonicalJson(command)), '{"half":'].map((value) => ({ key: endpointId, value })),
+      });
+      await producer.disconnect();
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(await eventValues(endpointId, 2, 3_000)).toHaveLength(1);
+      const committed = await admin.fetchOffsets({ groupId: `${config.topicPrefix}.sequencer.${endpointId}`, topics: [names.commands(endpointId)] });
+      expect(committed[0]?.partitions[0]?.offset).toBe('1');
+      // Once the topic is back, the restarted worker decides the same records exactly once.
+      await admin.createTopics({ topics: [{ topic: names.deadLetters(endpointId), numPartitions: 1, replicationFactor: config.replicationFactor }] });
+      const total = 1 + 2 + 1;
+      await eventValues(endpointId, total, 40_000);
+      const events = await eventValues(endpointId, total + 1, 2_000);
+      expect(events).toHaveLength(total);
+      expect(events).toEqual(await expectedEvents(endpointId, total));
+    } finally {
+      await sequencer.stop();
     }
   });
 
