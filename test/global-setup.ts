@@ -55,6 +55,9 @@ export default async function setup(): Promise<() => Promise<void>> {
     }
   }
   await checkPostgres();
+  // Topics of this run only: services started by tests serve this run's endpoints, not every earlier run's.
+  process.env['FABRIC_TOPIC_PREFIX'] ??= `pftest-${Date.now().toString(36)}`;
+  log(`topic prefix ${process.env['FABRIC_TOPIC_PREFIX']}`);
   return async () => {
     for (const stop of teardown) await stop();
   };

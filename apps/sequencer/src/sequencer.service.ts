@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
-import type { FabricConfig, Logger } from '@plan-fabric/config';
+import { servesEndpoint, type FabricConfig, type Logger } from '@plan-fabric/config';
 import { createKafka, ensureEndpointTopics, topicNames, TopicWatcher } from '@plan-fabric/kafka';
 import { EndpointSequencer, type SequencerLimits } from './endpoint-sequencer';
 import { FABRIC_CONFIG, LOGGER, SEQUENCER_LIMITS } from './sequencer.constants';
@@ -27,7 +27,11 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationBootstrap(): Promise<void> {
     await this.admin.connect();
     const names = topicNames(this.config.topicPrefix);
-    this.watcher = new TopicWatcher(this.admin, names.endpointOfCommands, (endpointId) => this.serve(endpointId), this.logger);
+    const endpointOf = (topic: string) => {
+      const endpointId = names.endpointOfCommands(topic);
+      return endpointId !== null && servesEndpoint(this.config, endpointId) ? endpointId : null;
+    };
+    this.watcher = new TopicWatcher(this.admin, endpointOf, (endpointId) => this.serve(endpointId), this.logger);
     await this.watcher.start();
     this.logger.info('sequencer started', { instanceId: this.instanceId, brokers: this.config.kafkaBrokers });
   }

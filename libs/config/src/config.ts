@@ -11,6 +11,16 @@ export interface FabricConfig {
   readonly minInsyncReplicas: number;
   /** Log level: debug, info, warn or error, from LOG_LEVEL. */
   readonly logLevel: LogLevel;
+  /**
+   * Which endpoints a service serves, from FABRIC_ENDPOINTS (a regular expression
+   * over endpoint ids; all when unset). Lets a demo or a test run its own
+   * services without starting workers for every endpoint the broker holds.
+   */
+  readonly endpointFilter: RegExp | null;
+}
+
+export function servesEndpoint(config: FabricConfig, endpointId: string): boolean {
+  return config.endpointFilter === null || config.endpointFilter.test(endpointId);
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -23,6 +33,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FabricConfig {
     replicationFactor: positiveInt(env, 'FABRIC_REPLICATION_FACTOR', 1),
     minInsyncReplicas: positiveInt(env, 'FABRIC_MIN_INSYNC_REPLICAS', 1),
     logLevel: logLevel(env['LOG_LEVEL']),
+    endpointFilter: endpointFilter(env['FABRIC_ENDPOINTS']),
   };
 }
 
@@ -38,4 +49,13 @@ function logLevel(text: string | undefined): LogLevel {
   if (text === undefined || text === '') return 'info';
   if (text === 'debug' || text === 'info' || text === 'warn' || text === 'error') return text;
   throw new Error(`LOG_LEVEL=${text} must be one of debug, info, warn, error`);
+}
+
+function endpointFilter(text: string | undefined): RegExp | null {
+  if (text === undefined || text === '') return null;
+  try {
+    return new RegExp(text);
+  } catch (error) {
+    throw new Error(`FABRIC_ENDPOINTS=${text} is not a regular expression: ${(error as Error).message}`);
+  }
 }
