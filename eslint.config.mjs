@@ -17,9 +17,11 @@ export default [
           depConstraints: [
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
-            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:data-access'] },
-            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:data-access'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:data-access', 'type:feature', 'type:app'] },
+            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:data-access', 'type:testing'] },
+            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:data-access', 'type:testing'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:data-access', 'type:feature', 'type:app', 'type:testing'] },
+            // Test helpers for *.int.spec.ts / *.e2e.spec.ts files: real Kafka and Postgres, never mocks.
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:data-access'] },
           ],
         },
       ],
@@ -28,7 +30,7 @@ export default [
   {
     // The decision core is pure: no I/O, no clock, no randomness, no environment.
     files: ['libs/domain/src/**/*.ts'],
-    ignores: ['libs/domain/src/**/*.spec.ts'],
+    ignores: ['libs/domain/src/**/*.spec.ts', 'libs/domain/src/testing/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'net', 'http', 'child_process', 'kafkajs', 'pg', '@nestjs/*'] }],
       'no-restricted-globals': ['error', 'process', 'setTimeout', 'setInterval', 'Buffer', 'fetch'],

@@ -10,6 +10,7 @@ const alias = {
   '@plan-fabric/db': lib('db'),
   '@plan-fabric/config': lib('config'),
   '@plan-fabric/actors': lib('actors'),
+  '@plan-fabric/testing': lib('testing'),
 };
 const everywhere = ['apps/**/', 'libs/**/', 'test/**/'];
 

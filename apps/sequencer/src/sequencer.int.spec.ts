@@ -3,7 +3,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { createLogger, loadConfig } from '@plan-fabric/config';
 import { canonicalJson, replay, type Command } from '@plan-fabric/domain';
 import { CommandPublisher, createKafka, topicNames } from '@plan-fabric/kafka';
-import { readTopic, testEndpointId } from '../../../test/support/kafka';
+import { readTopic, testEndpointId } from '@plan-fabric/testing';
 import { startSequencer } from './index';
 
 const config = loadConfig();

@@ -344,6 +344,12 @@ describe('the order of the checks, where two could apply', () => {
       .thenRejected('MALFORMED');
   });
 
+  it('a MALFORMED record does not use up its command id: the corrected command is decided on its merits', () => {
+    given(registerEndpoint(), attempt(raw(JSON.stringify({ ...proposePlan(1, {}, { id: 'fix-me' }), payload: { generation: '1' } }))))
+      .when(proposePlan(1, {}, { id: 'fix-me' }))
+      .then({ type: 'PlanProposed' });
+  });
+
   it('duplicate before UNKNOWN_ENDPOINT', () => {
     given(attempt(proposePlan(1, {}, { id: 'early' })))
       .when(proposePlan(1, {}, { id: 'early' }))

@@ -63,10 +63,7 @@ export function evolve(state: EndpointState, event: FabricEvent): EndpointState 
     ...state,
     nextSeq: event.seq + 1,
     nextCommandOffset: event.commandOffset + 1,
-    decided:
-      event.commandId === null || event.type === 'CommandDuplicated' || state.decided.has(event.commandId)
-        ? state.decided
-        : withEntry(state.decided, event.commandId, event.commandOffset),
+    decided: recordsDecision(state, event) ? withEntry(state.decided, event.commandId!, event.commandOffset) : state.decided,
   };
   switch (event.type) {
     case 'EndpointRegistered':
@@ -137,6 +134,17 @@ export function confirmationsOfActive(state: EndpointState): number {
   const active = state.active;
   if (active === null) return 0;
   return [...state.confirmed.values()].filter((generation) => generation === active.generation).length;
+}
+
+/**
+ * A command id counts as decided once a well-formed command carried it. A
+ * MALFORMED record does not use up its id: redelivered it is MALFORMED again
+ * (that check comes first), and a corrected command under the same id is
+ * decided on its merits.
+ */
+function recordsDecision(state: EndpointState, event: FabricEvent): boolean {
+  if (event.commandId === null || event.type === 'CommandDuplicated' || state.decided.has(event.commandId)) return false;
+  return !(event.type === 'CommandRejected' && event.data.reason === 'MALFORMED');
 }
 
 function withEntry<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<K, V> {

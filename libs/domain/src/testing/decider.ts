@@ -234,3 +234,51 @@ function outcome(before: EndpointState, event: FabricEvent, after: EndpointState
 
 /** A command as the record text a producer would write. */
 export const recordOf = (item: Command, offset: number): CommandRecord => ({ offset, value: JSON.stringify(item) });
+
+/**
+ * A command log that reaches every event type and every rejection reason, with
+ * malformed records and redeliveries among them, as records at offsets 0, 1, 2…
+ */
+export function everyOutcomeLog(): CommandRecord[] {
+  const p1 = proposePlan(1, { records: weights(60, 40) }, { id: 'p1' });
+  const items: WhenItem[] = [
+    raw('{"not": "a command"'), // MALFORMED before anything
+    applyPlan(1, 'e1', { id: 'early-apply' }), // UNKNOWN_ENDPOINT
+    registerEndpoint({ enactors: ['e1', 'e1'] }), // INVALID_REGISTRATION
+    registerEndpoint({ quorum: 2, minValidPlans: 2, maxCapacityDropPercent: 50 }, { id: 'reg' }),
+    registerEndpoint({}, { id: 'reg-again' }), // ALREADY_REGISTERED
+    applyPlan(1, 'e1', { id: 'early-apply' }), // CommandDuplicated of a rejection
+    p1,
+    p1, // CommandDuplicated of an acceptance
+    proposePlan(1), // GENERATION_NOT_INCREASING
+    proposePlan(2, { records: [] }), // INVALID_PLAN
+    proposePlan(2, {}, { actor: operator }), // NOT_AUTHORIZED (role)
+    applyPlan(1, 'e9'), // NOT_AUTHORIZED (unregistered enactor)
+    deletePlan(1), // DELETE_ACTIVE_PLAN (nothing active)
+    confirmApplied(1), // STALE_GENERATION (nothing active)
+    applyPlan(1, 'e1'),
+    applyPlan(1, 'e2'), // ALREADY_ACTIVE
+    applyPlan(7), // UNKNOWN_PLAN
+    proposePlan(2, { records: weights(50, 50) }),
+    proposePlan(3, { records: weights(10) }),
+    proposePlan(4, { records: weights(100) }),
+    applyPlan(2, 'e2'),
+    confirmApplied(2, 'e1'),
+    confirmApplied(1, 'e1'), // OUT_OF_ORDER_CONFIRMATION
+    applyPlan(1, 'e3'), // STALE_GENERATION (below active)
+    applyPlan(3, 'e3'), // CAPACITY_DROP_TOO_LARGE
+    deletePlan(1), // WOULD_LEAVE_NO_VALID_PLAN (minValidPlans 2, valid {1, 2})
+    applyPlan(4, 'e3'),
+    deletePlan(1), // QUORUM_NOT_REACHED
+    confirmApplied(4, 'e1'),
+    confirmApplied(4, 'e3'),
+    deletePlan(1),
+    deletePlan(1), // PLAN_DELETED
+    operatorActivate(2, 'plan 4 is bad'),
+    applyPlan(4, 'e1'), // STALE_GENERATION (proposed before the operator activation)
+    raw(null), // MALFORMED: no value
+    proposePlan(5, { records: weights(70, 30) }),
+    applyPlan(5, 'e2'),
+  ];
+  return items.map((item, offset) => ({ offset, value: 'raw' in item ? item.raw : JSON.stringify(item) }));
+}
