@@ -290,3 +290,39 @@ function withRows<K, R>(rows: ReadonlyMap<K, R>, changed: readonly R[], key: (ro
   for (const row of changed) copy.set(key(row), row);
   return copy;
 }
+
+/** Every row of one endpoint in fabric.* (ordered by key), as the tables hold them or as a fold produces them. */
+export interface ProjectionRows {
+  readonly endpoint: EndpointRow;
+  readonly plans: readonly PlanRow[];
+  readonly progress: readonly ProgressRow[];
+  readonly decisions: readonly DecisionRow[];
+  readonly events: readonly EventRow[];
+}
+
+/** The rows a projection from scratch of these events holds: what live tables must equal (invariant 7). */
+export function foldRows(
+  endpointId: string,
+  log: Iterable<{ readonly event: FabricEvent; readonly body: string; readonly topicOffset: number }>,
+): ProjectionRows {
+  let projection = emptyProjection(endpointId);
+  const decisions: DecisionRow[] = [];
+  const events: EventRow[] = [];
+  for (const { event, body, topicOffset } of log) {
+    const step = projectEvent(projection, event, { body, topicOffset });
+    projection = step.projection;
+    decisions.push(step.decision);
+    events.push(step.event);
+  }
+  return {
+    endpoint: endpointRow(projection.state),
+    plans: [...projection.plans.values()].sort((a, b) => a.generation - b.generation),
+    progress: [...projection.progress.values()].sort((a, b) => compareText(a.enactorId, b.enactorId)),
+    decisions: decisions.sort((a, b) => a.commandOffset - b.commandOffset),
+    events,
+  };
+}
+
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import { deletedGenerations, validGenerations, type EndpointState, type Outcome } from '@plan-fabric/domain';
+import { deletedGenerations, validGenerations, type EndpointState, type Outcome, type PlanRecord } from '@plan-fabric/domain';
+import { compareText, type PlanStatus, type ProjectionRows } from './projection';
 
 /** pg hands bigint and numeric columns back as strings; every reader converts here. */
 function num(value: string | number): number;
@@ -95,5 +96,123 @@ export async function projectedOffset(pool: Pool, topic: string, partition = 0):
 }
 
 function sortedKeys<V>(record: Record<string, V>): Record<string, V> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareText(a, b)));
+}
+
+type Int = string | number;
+
+/**
+ * Every stored row of one endpoint, shaped like foldRows' output so the two
+ * can be compared (invariant 7); null if nothing of it is projected. Reads
+ * in one REPEATABLE READ snapshot.
+ */
+export async function projectionRows(pool: Pool, endpointId: string): Promise<ProjectionRows | null> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const args = [endpointId];
+    const endpoints = await client.query<{
+      enactors: string[];
+      quorum: number | null;
+      min_valid_plans: number | null;
+      max_capacity_drop_percent: string | null;
+      registered: boolean;
+      active_generation: Int | null;
+      activation: Int | null;
+      valid_plan_count: number;
+      last_event_seq: Int;
+    }>('SELECT * FROM fabric.endpoints WHERE endpoint_id = $1', args);
+    const plans = await client.query<{
+      generation: Int;
+      records: PlanRecord[];
+      ttl: number;
+      total_weight: Int;
+      status: PlanStatus;
+      proposed_seq: Int;
+      activated_seq: Int | null;
+      deleted_seq: Int | null;
+    }>('SELECT * FROM fabric.plans WHERE endpoint_id = $1 ORDER BY generation', args);
+    const progress = await client.query<{ enactor_id: string; confirmed_generation: Int | null; lag: Int | null; last_event_seq: Int }>(
+      'SELECT * FROM fabric.enactor_progress WHERE endpoint_id = $1',
+      args,
+    );
+    const decisions = await client.query<{
+      command_offset: Int;
+      seq: Int;
+      command_id: string | null;
+      command_type: string | null;
+      actor_role: string | null;
+      actor_id: string | null;
+      outcome: Outcome;
+      reason: string | null;
+      detail: string | null;
+    }>('SELECT * FROM fabric.decisions WHERE endpoint_id = $1 ORDER BY command_offset', args);
+    const events = await client.query<{ seq: Int; topic_offset: Int; command_offset: Int; command_id: string | null; type: string; body: string }>(
+      'SELECT * FROM fabric.events WHERE endpoint_id = $1 ORDER BY seq',
+      args,
+    );
+    await client.query('COMMIT');
+    const endpoint = endpoints.rows[0];
+    if (endpoint === undefined) return null;
+    return {
+      endpoint: {
+        endpointId,
+        enactors: endpoint.enactors,
+        quorum: endpoint.quorum,
+        minValidPlans: endpoint.min_valid_plans,
+        maxCapacityDropPercent: num(endpoint.max_capacity_drop_percent),
+        registered: endpoint.registered,
+        activeGeneration: num(endpoint.active_generation),
+        activation: num(endpoint.activation),
+        validPlanCount: endpoint.valid_plan_count,
+        lastEventSeq: num(endpoint.last_event_seq),
+      },
+      plans: plans.rows.map((row) => ({
+        endpointId,
+        generation: num(row.generation),
+        records: row.records,
+        ttl: row.ttl,
+        totalWeight: num(row.total_weight),
+        status: row.status,
+        proposedSeq: num(row.proposed_seq),
+        activatedSeq: num(row.activated_seq),
+        deletedSeq: num(row.deleted_seq),
+      })),
+      progress: progress.rows
+        .map((row) => ({
+          endpointId,
+          enactorId: row.enactor_id,
+          confirmedGeneration: num(row.confirmed_generation),
+          lag: num(row.lag),
+          lastEventSeq: num(row.last_event_seq),
+        }))
+        .sort((a, b) => compareText(a.enactorId, b.enactorId)),
+      decisions: decisions.rows.map((row) => ({
+        endpointId,
+        commandOffset: num(row.command_offset),
+        seq: num(row.seq),
+        commandId: row.command_id,
+        commandType: row.command_type,
+        actorRole: row.actor_role,
+        actorId: row.actor_id,
+        outcome: row.outcome,
+        reason: row.reason,
+        detail: row.detail,
+      })),
+      events: events.rows.map((row) => ({
+        endpointId,
+        seq: num(row.seq),
+        topicOffset: num(row.topic_offset),
+        commandOffset: num(row.command_offset),
+        commandId: row.command_id,
+        type: row.type,
+        body: row.body,
+      })),
+    };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }
