@@ -67,20 +67,44 @@ port_open() { # port -> 0 if something accepts TCP connections on 127.0.0.1:port
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-port_owner() { # port -> "pid=N (cmd)" of the listener, if ss can tell
+port_owner() { # port -> "NAME pid N" of the listener, if ss can tell
   command -v ss >/dev/null 2>&1 || return 0
-  ss -ltnpH "sport = :$1" 2>/dev/null | sed -n 's/.*users:((\("[^"]*"\),pid=\([0-9]*\).*/pid=\2 (\1)/p' | head -n 1
+  ss -ltnpH "sport = :$1" 2>/dev/null | sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1 pid \2/p' | head -n 1
 }
 
-# pid of the broker this script started, if it is alive (guards against pid reuse)
+# pid of the broker this script started for this data dir, if it is alive.
+# The command line must name our server.properties (guards against pid reuse);
+# if the pid file is gone, the process is found by that command line instead.
 running_pid() {
-  [[ -f "$PID_FILE" ]] || return 1
-  local pid
-  pid="$(cat "$PID_FILE" 2>/dev/null || true)"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $SERVER_PROPS" || return 1
-  echo "$pid"
+  local pid=""
+  [[ -f "$PID_FILE" ]] && pid="$(cat "$PID_FILE" 2>/dev/null || true)"
+  if [[ "$pid" =~ ^[0-9]+$ ]] && is_our_broker "$pid"; then
+    echo "$pid"
+    return 0
+  fi
+  for pid in $(pgrep -f "kafka\.Kafka $SERVER_PROPS" 2>/dev/null || true); do
+    if is_our_broker "$pid"; then
+      echo "$pid" >"$PID_FILE"
+      echo "$pid"
+      return 0
+    fi
+  done
+  return 1
+}
+
+is_our_broker() { # pid
+  kill -0 "$1" 2>/dev/null && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $SERVER_PROPS"
+}
+
+# One stack.sh at a time per PLAN_FABRIC_HOME (two concurrent `up`s would start two brokers).
+take_lock() {
+  mkdir -p "$PF_HOME"
+  command -v flock >/dev/null 2>&1 || return 0
+  exec 9>"$PF_HOME/.stack.lock"
+  if ! flock -n 9; then
+    say "another stack.sh is running for $PF_HOME; waiting for it ..."
+    flock -w 180 9 || die "gave up waiting for the other stack.sh (lock $PF_HOME/.stack.lock)"
+  fi
 }
 
 java_bin() {
@@ -118,8 +142,10 @@ require_kafkajs() {
     die "node_modules/kafkajs is missing: run \`npm install\` (or \`npm ci\`) in $REPO_ROOT first"
 }
 
-kafka_answers() { # quiet readiness probe; prints kafka-ready's line on success
-  KAFKA_BROKERS="$BROKERS" KAFKA_READY_TIMEOUT_MS="${1:-8000}" node "$READY_SCRIPT" 2>/dev/null
+kafka_answers() { # [timeout_ms] [--coordinators] -> quiet readiness probe; prints kafka-ready's line on success
+  local timeout_ms="${1:-8000}"
+  shift || true
+  KAFKA_BROKERS="$BROKERS" KAFKA_READY_TIMEOUT_MS="$timeout_ms" node "$READY_SCRIPT" "$@" 2>/dev/null
 }
 
 # ---------------------------------------------------------------- fetch
@@ -143,15 +169,6 @@ write_pom() {
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>$LOG4J_VERSION</version></dependency>
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$LOG4J_VERSION</version></dependency>
   </dependencies>
-  <build>
-    <plugins>
-      <plugin>
-        <groupId>org.apache.maven.plugins</groupId>
-        <artifactId>maven-dependency-plugin</artifactId>
-        <version>$MAVEN_DEPENDENCY_PLUGIN_VERSION</version>
-      </plugin>
-    </plugins>
-  </build>
 </project>
 EOF
 }
@@ -170,9 +187,13 @@ fetch_kafka() {
   printf '%s\n' "$pom_text" >"$KAFKA_DIST_DIR/pom.xml"
   rm -rf "$KAFKA_LIBS.tmp" "$KAFKA_MARKER"
   local started=$SECONDS
-  if ! mvn -q -B -f "$KAFKA_DIST_DIR/pom.xml" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS.tmp" >"$KAFKA_DIST_DIR/fetch.log" 2>&1; then
-    if grep -Eqi 'unknown ?host|could not transfer|connect(ion)? (refused|timed out)|network is unreachable|no route to host' "$KAFKA_DIST_DIR/fetch.log"; then
+  # full plugin coordinates: with a bare "dependency:" prefix an unreachable repository
+  # shows up as a puzzling "No plugin found for prefix" instead of the transfer error
+  if ! mvn -q -B -f "$KAFKA_DIST_DIR/pom.xml" \
+    "org.apache.maven.plugins:maven-dependency-plugin:$MAVEN_DEPENDENCY_PLUGIN_VERSION:copy-dependencies" \
+    -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS.tmp" 2>&1 |
+    sed 's/\x1b\[[0-9;]*m//g' >"$KAFKA_DIST_DIR/fetch.log"; then
+    if grep -Eqi 'unknown ?host|could not transfer|connect(ion)? (refused|timed out)|connect to .* failed|network is unreachable|no route to host|temporary failure in name resolution' "$KAFKA_DIST_DIR/fetch.log"; then
       warn "Maven Central is unreachable (see $KAFKA_DIST_DIR/fetch.log); Kafka's jars cannot be fetched."
       warn "Check the network / Maven settings (~/.m2/settings.xml mirrors, proxies), then run this again."
     else
@@ -269,27 +290,39 @@ format_storage() {
 
 start_broker() {
   [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"
+  rm -f "$PID_FILE"
   # setsid: the broker lives on after this shell (and its process group) exits.
-  # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS is a list of flags
-  setsid "$JAVA" $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+  # setsid may fork, so the inner shell writes its own pid ($$) and then execs java:
+  # the pid file holds the JVM's pid either way. 9>&-: the broker must not keep the lock.
+  # shellcheck disable=SC2016,SC2086 # $$ is for the inner shell; KAFKA_HEAP_OPTS is a list of flags
+  setsid bash -c 'echo $$ >"$0" && exec "$@"' "$PID_FILE" \
+    "$JAVA" $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$LOG4J_CONFIG" -Dkafka.logs.dir="$DATA_DIR" \
-    -cp "$KAFKA_LIBS/*" kafka.Kafka "$SERVER_PROPS" </dev/null >"$LOG_FILE" 2>&1 &
-  echo $! >"$PID_FILE"
+    -cp "$KAFKA_LIBS/*" kafka.Kafka "$SERVER_PROPS" </dev/null >"$LOG_FILE" 2>&1 9>&- &
+  local waited=0
+  while [[ ! -s "$PID_FILE" ]] && ((waited < 50)); do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  [[ -s "$PID_FILE" ]] || die "Kafka did not start (no pid written); see $LOG_FILE"
   say "started Kafka $KAFKA_VERSION (pid $(cat "$PID_FILE")), log $LOG_FILE"
 }
 
-wait_until_serving() { # pid -> waits until a metadata request succeeds
+wait_until_serving() { # pid -> waits until a metadata request succeeds and the coordinators answer
   local pid="$1" started=$SECONDS last_note=$SECONDS line
-  say "waiting up to ${KAFKA_START_TIMEOUT}s for Kafka at $BROKERS to serve metadata "
+  printf 'stack: waiting up to %ss for Kafka at %s to serve metadata ' "$KAFKA_START_TIMEOUT" "$BROKERS"
   while true; do
     if ! kill -0 "$pid" 2>/dev/null; then
       echo
       warn "Kafka (pid $pid) exited during startup; last lines of $LOG_FILE:"
       tail -n 30 "$LOG_FILE" >&2
-      rm -f "$PID_FILE"
+      [[ "$(cat "$PID_FILE" 2>/dev/null)" == "$pid" ]] && rm -f "$PID_FILE"
       exit 1
     fi
-    if port_open "$KAFKA_PORT" && line="$(kafka_answers 5000)"; then
+    # metadata first (fails fast), then warm the group + transaction coordinators
+    # (see scripts/kafka-ready.cjs for why kafkajs needs that)
+    if port_open "$KAFKA_PORT" && kafka_answers 5000 >/dev/null &&
+      line="$(kafka_answers 20000 --coordinators)"; then
       echo
       say "Kafka ready at $BROKERS after $((SECONDS - started))s (${line#kafka-ready: })"
       return 0
@@ -301,7 +334,7 @@ wait_until_serving() { # pid -> waits until a metadata request succeeds
       tail -n 20 "$LOG_FILE" >&2
       exit 1
     fi
-    if ((SECONDS - last_note >= 5)); then
+    if ((SECONDS - last_note >= 3)); then
       printf '.'
       last_note=$SECONDS
     fi
@@ -353,7 +386,6 @@ cmd_up() {
     return 0
   fi
 
-  require_kafkajs
   local pid
   if pid="$(running_pid)"; then
     if port_open "$KAFKA_PORT"; then
@@ -362,7 +394,7 @@ cmd_up() {
       return 0
     fi
     # our process is alive but not listening yet: probably still starting
-    require_java
+    require_kafkajs
     wait_until_serving "$pid"
     check_postgres || exit 1
     return 0
@@ -374,10 +406,11 @@ cmd_up() {
     if port_open "$port"; then
       owner="$(port_owner "$port")"
       die "port $port on 127.0.0.1 is taken by something else${owner:+ ($owner)}, not by a broker stack.sh started." \
-        "Stop it, or pick other ports: KAFKA_PORT=19092 KAFKA_CONTROLLER_PORT=19093 (and KAFKA_BROKERS=127.0.0.1:19092 for the app)."
+        "Stop it, or choose free ports with KAFKA_PORT / KAFKA_CONTROLLER_PORT (and point the app at KAFKA_BROKERS=127.0.0.1:<KAFKA_PORT>)."
     fi
   done
 
+  require_kafkajs
   require_java
   fetch_kafka
   write_config
@@ -456,9 +489,18 @@ usage() {
 }
 
 case "${1:-}" in
-  up) cmd_up ;;
-  down) cmd_down ;;
+  up)
+    take_lock
+    cmd_up
+    ;;
+  down)
+    take_lock
+    cmd_down
+    ;;
   status) cmd_status ;;
-  reset) cmd_reset ;;
+  reset)
+    take_lock
+    cmd_reset
+    ;;
   *) usage ;;
 esac

@@ -15,7 +15,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   if (dockerAnswers() && process.env['FABRIC_TEST_INFRA'] !== 'local') {
     log('a Docker engine answers: starting Kafka and Postgres with testcontainers');
     const { GenericContainer, Wait } = await import('testcontainers');
-    const kafka = await new GenericContainer('apache/kafka:4.1.1')
+    const kafka = await new GenericContainer('apache/kafka:4.4.0')
       .withExposedPorts({ container: 9092, host: 19092 })
       .withEnvironment({
         KAFKA_NODE_ID: '1',
