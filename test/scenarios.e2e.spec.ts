@@ -76,6 +76,27 @@ describe('scenario files against the real stack', () => {
     expect(report.split('\n').at(-1)).toBe('2 passed, 2 failed');
   });
 
+  it('registers nothing when a step registers the endpoint: earlier steps meet an unknown endpoint', async () => {
+    const selfRegistering = join(scratch, 'self-registering.json');
+    writeFileSync(
+      selfRegistering,
+      JSON.stringify({
+        name: 'self-registering',
+        endpoint: { enactors: ['ignored'] },
+        steps: [
+          { as: 'planner', do: 'ProposePlan', generation: 1, records: ['192.0.2.1'], expect: 'UNKNOWN_ENDPOINT' },
+          { as: 'operator', do: 'RegisterEndpoint', enactors: ['e1'], expect: 'accepted' },
+          { as: 'operator', do: 'RegisterEndpoint', enactors: ['e1'], expect: 'ALREADY_REGISTERED' },
+          { as: 'planner', do: 'ProposePlan', generation: 1, records: ['192.0.2.1'], expect: 'accepted' },
+        ],
+        final: { activeGeneration: null, validGenerations: [], confirmed: { e1: null } },
+      }),
+    );
+    const { summary, report } = await run([selfRegistering]);
+    expect({ passed: summary.passed, failed: summary.failed }, report).toEqual({ passed: 5, failed: 0 });
+    expect(report).not.toMatch(/^\s+reg /m);
+  });
+
   it('refuses an invalid file before sending anything', async () => {
     const bad = join(scratch, 'bad.json');
     writeFileSync(bad, JSON.stringify({ name: 'bad', endpoint: { enactors: ['e1'] }, steps: [{ as: 'planner', do: 'Nope' }] }));
