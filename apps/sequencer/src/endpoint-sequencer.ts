@@ -1,4 +1,4 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from '@plan-fabric/config';
 import { assertStep, canonicalJson, sequence, type EndpointState, type FabricEvent } from '@plan-fabric/domain';
 import { readEndpointState } from './event-log-reader';
@@ -138,6 +138,7 @@ export class EndpointSequencer {
       maxInFlightRequests: 1,
       transactionTimeout: this.limits.transactionTimeoutMs,
       allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
     await producer.connect();
     // kafkajs initializes the transactional producer id lazily: begin and drop an empty

@@ -1,4 +1,4 @@
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { FabricConfig } from '@plan-fabric/config';
 import { canonicalJson, type Command } from '@plan-fabric/domain';
 import { ensureEndpointTopics } from './endpoint-topics';
@@ -24,7 +24,13 @@ export class CommandPublisher {
     kafka: Kafka,
     private readonly config: FabricConfig,
   ) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // One partition per topic: the choice of partitioner does not matter, naming one silences kafkajs's warning.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     this.admin = kafka.admin();
     this.names = topicNames(config.topicPrefix);
   }

@@ -18,6 +18,7 @@ export class TopicWatcher {
     private readonly onEndpoint: (endpointId: string) => Promise<void>,
     private readonly logger: Logger,
     private readonly intervalMs = 500,
+    private readonly startConcurrency = 8,
   ) {}
 
   async start(): Promise<void> {
@@ -41,16 +42,25 @@ export class TopicWatcher {
       this.logger.warn('listing topics failed; will retry', { error });
       return;
     }
+    const found: string[] = [];
     for (const topic of topics.sort()) {
       const endpointId = this.endpointOf(topic);
       if (endpointId === null || this.seen.has(endpointId)) continue;
       this.seen.add(endpointId);
-      try {
-        await this.onEndpoint(endpointId);
-      } catch (error) {
-        this.seen.delete(endpointId);
-        this.logger.error('starting work for endpoint failed; will retry', { endpointId, error });
-      }
+      found.push(endpointId);
+    }
+    // Start a few at a time: a broker holding many endpoints should not make start-up take minutes.
+    for (let i = 0; i < found.length; i += this.startConcurrency) {
+      await Promise.all(found.slice(i, i + this.startConcurrency).map((endpointId) => this.startOne(endpointId)));
+    }
+  }
+
+  private async startOne(endpointId: string): Promise<void> {
+    try {
+      await this.onEndpoint(endpointId);
+    } catch (error) {
+      this.seen.delete(endpointId);
+      this.logger.error('starting work for endpoint failed; will retry', { endpointId, error });
     }
   }
 }

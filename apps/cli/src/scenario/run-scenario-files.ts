@@ -4,6 +4,7 @@ import { CommandPublisher, createKafka } from '@plan-fabric/kafka';
 import { kafkaProblem, postgresProblem } from '../services/preflight';
 import { ServiceProcesses } from '../services/service-processes';
 import { loadScenarioFile, ScenarioFileError, type Scenario } from './scenario-file';
+import { endpointIdFor, newRunSuffix } from './scenario-commands';
 import {
   errorText,
   playScenario,
@@ -77,11 +78,17 @@ export async function runScenarioFiles(files: readonly string[], options: Scenar
     const postgresDown = await postgresProblem(pool, config);
     if (postgresDown !== null) return stop(postgresDown, 1);
 
+    // One suffix for the run: its endpoints are `<name>-<suffix><n>`, and the services it starts serve only those,
+    // instead of starting a worker for every endpoint the broker holds.
+    const runSuffix = newRunSuffix();
     if (!options.attach) {
       const started = Date.now();
       write('starting the sequencer and projector for this run …');
       try {
-        services = await ServiceProcesses.start({ echo: options.verbose ?? false });
+        services = await ServiceProcesses.start({
+          echo: options.verbose ?? false,
+          env: { ...process.env, FABRIC_ENDPOINTS: `-${runSuffix}[0-9]+$` },
+        });
       } catch (error) {
         return stop(`${errorText(error)}\n(to use a sequencer and projector that run elsewhere, pass --attach)`, 1);
       }
@@ -112,6 +119,7 @@ export async function runScenarioFiles(files: readonly string[], options: Scenar
               noOutcomeHint,
             },
             { ...SCENARIO_RUNNER_DEFAULTS, outcomeWaitMs: options.outcomeWaitMs ?? SCENARIO_RUNNER_DEFAULTS.outcomeWaitMs },
+            endpointIdFor(scenario.name, `${runSuffix}${i}`),
           ),
         );
       } catch (error) {
