@@ -1,4 +1,5 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
+import { withTransaction } from '@plan-fabric/db';
 import type { PlanRecord } from '@plan-fabric/domain';
 
 /** A record set as the enactor hands it to the DNS backend, with its fencing token. */
@@ -48,41 +49,34 @@ export class PgDnsBackend implements DnsBackend {
 
   async write(endpointId: string, write: RecordSetWrite, writer: string): Promise<WriteResult> {
     assertWrite(endpointId, write);
-    return withClient(this.pool, async (client) => {
-      await client.query('BEGIN');
-      try {
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`dns.record_sets:${endpointId}`]);
-        const held = await client.query<{ activation: string; generation: string }>(
-          'SELECT activation, generation FROM dns.record_sets WHERE endpoint_id = $1',
-          [endpointId],
-        );
-        const upsert = await client.query(
-          `INSERT INTO dns.record_sets (endpoint_id, activation, generation, records, ttl, written_by)
-           VALUES ($1, $2, $3, $4::jsonb, $5, $6)
-           ON CONFLICT (endpoint_id) DO UPDATE
-             SET activation = EXCLUDED.activation, generation = EXCLUDED.generation, records = EXCLUDED.records,
-                 ttl = EXCLUDED.ttl, written_by = EXCLUDED.written_by, written_at = clock_timestamp()
-             WHERE dns.record_sets.activation < EXCLUDED.activation
-           RETURNING activation`,
-          [endpointId, write.activation, write.generation, JSON.stringify(write.records), write.ttl, writer],
-        );
-        const heldRow = held.rows[0];
-        const heldActivation = heldRow === undefined ? null : Number(heldRow.activation);
-        // Same activation means the same decision: a repeated write is idempotent, not a conflict.
-        const accepted =
-          upsert.rowCount === 1 ||
-          (heldRow !== undefined && heldActivation === write.activation && Number(heldRow.generation) === write.generation);
-        await client.query(
-          `INSERT INTO dns.write_log (endpoint_id, activation, generation, written_by, accepted, held_activation)
-           VALUES ($1, $2, $3, $4, $5, $6)`,
-          [endpointId, write.activation, write.generation, writer, accepted, heldActivation],
-        );
-        await client.query('COMMIT');
-        return { accepted, heldActivation };
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
+    return withTransaction(this.pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`dns.record_sets:${endpointId}`]);
+      const held = await client.query<{ activation: string; generation: string }>(
+        'SELECT activation, generation FROM dns.record_sets WHERE endpoint_id = $1',
+        [endpointId],
+      );
+      const upsert = await client.query(
+        `INSERT INTO dns.record_sets (endpoint_id, activation, generation, records, ttl, written_by)
+         VALUES ($1, $2, $3, $4::jsonb, $5, $6)
+         ON CONFLICT (endpoint_id) DO UPDATE
+           SET activation = EXCLUDED.activation, generation = EXCLUDED.generation, records = EXCLUDED.records,
+               ttl = EXCLUDED.ttl, written_by = EXCLUDED.written_by, written_at = clock_timestamp()
+           WHERE dns.record_sets.activation < EXCLUDED.activation
+         RETURNING activation`,
+        [endpointId, write.activation, write.generation, JSON.stringify(write.records), write.ttl, writer],
+      );
+      const heldRow = held.rows[0];
+      const heldActivation = heldRow === undefined ? null : Number(heldRow.activation);
+      // Same activation means the same decision: a repeated write is idempotent, not a conflict.
+      const accepted =
+        upsert.rowCount === 1 ||
+        (heldRow !== undefined && heldActivation === write.activation && Number(heldRow.generation) === write.generation);
+      await client.query(
+        `INSERT INTO dns.write_log (endpoint_id, activation, generation, written_by, accepted, held_activation)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [endpointId, write.activation, write.generation, writer, accepted, heldActivation],
+      );
+      return { accepted, heldActivation };
     });
   }
 
@@ -157,19 +151,5 @@ function assertWrite(endpointId: string, write: RecordSetWrite): void {
   if (write.records.length === 0) {
     // Never serve an empty record set (invariant 8); a plan always has records, so this is a defect upstream.
     throw new Error(`DNS write for '${endpointId}' generation ${write.generation}: refusing an empty record set`);
-  }
-}
-
-export async function withClient<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let failure: Error | undefined;
-  try {
-    return await work(client);
-  } catch (error) {
-    failure = error instanceof Error ? error : new Error(String(error));
-    throw error;
-  } finally {
-    // A client that failed mid-transaction is discarded, not handed to the next writer.
-    client.release(failure);
   }
 }

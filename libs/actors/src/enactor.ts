@@ -23,6 +23,9 @@ export interface EnactorOptions {
   readonly applyMs?: number;
 }
 
+/** Wait before retrying a step that failed on the backend or on Kafka. */
+export const ENACTOR_RETRY_MS = 500;
+
 export interface EnactorStats {
   claimsSent: number;
   claimsAccepted: number;
@@ -55,8 +58,10 @@ export class Enactor {
   /** Its own decided claim it will stall after, then write as decided then (however stale by then). */
   private stallTarget: { activation: number; generation: number } | null = null;
   private readonly claimed = new Set<number>();
-  /** Highest activation this enactor has written (or tried to write) to the backend. */
+  /** Highest activation whose write the backend answered (accepted or refused). */
   private written = 0;
+  /** An accepted write whose ConfirmApplied is not sent yet. */
+  private unconfirmed: { activation: number; generation: number } | null = null;
   private stallsLeft: number;
   readonly stats: EnactorStats = {
     claimsSent: 0,
@@ -81,7 +86,11 @@ export class Enactor {
     this.stallsLeft = (options.stallMs ?? 0) > 0 ? (options.stallCount ?? 1) : 0;
     this.trigger = new SerialTrigger(
       () => this.reconcile(),
-      (error) => this.logger.error('enactor step failed; retrying on the next event', { error }),
+      (error) => {
+        // A backend or Kafka error: nothing was lost (the write is idempotent, command ids are deterministic), so try again.
+        this.logger.error('enactor step failed; retrying', { error, retryMs: ENACTOR_RETRY_MS });
+        if (!this.stopping.signal.aborted) setTimeout(() => this.trigger.fire(), ENACTOR_RETRY_MS).unref();
+      },
     );
   }
 
@@ -134,6 +143,7 @@ export class Enactor {
 
   private async reconcile(): Promise<void> {
     if (this.stopping.signal.aborted) return;
+    await this.confirmWritten();
     await this.writeActivePlan();
     if (this.stopping.signal.aborted) return;
     await this.claimNewestPlan();
@@ -162,7 +172,6 @@ export class Enactor {
   private async write(activation: number, generation: number): Promise<void> {
     const plan = this.decided.state.plans.get(generation);
     if (plan === undefined) throw new Error(`activated generation ${generation} has no plan in the folded state`);
-    this.written = Math.max(this.written, activation);
     await sleep(this.options.applyMs ?? 0, this.stopping.signal);
     if (this.stopping.signal.aborted) return;
     const result = await this.backend.write(
@@ -170,6 +179,7 @@ export class Enactor {
       { activation, generation, records: plan.records, ttl: plan.ttl },
       this.options.enactorId,
     );
+    this.written = Math.max(this.written, activation);
     const latest = this.decided.state.active;
     this.reporter.report('write', {
       generation,
@@ -184,13 +194,22 @@ export class Enactor {
       return;
     }
     this.stats.writesAccepted++;
+    this.unconfirmed = { activation, generation };
+    await this.confirmWritten();
+  }
+
+  /** Confirms the last accepted write (again after a failed send: the command id makes a resend a duplicate). */
+  private async confirmWritten(): Promise<void> {
+    const written = this.unconfirmed;
+    if (written === null) return;
     await this.send({
-      commandId: `${this.options.enactorId}:confirm:${generation}:${activation}`,
+      commandId: `${this.options.enactorId}:confirm:${written.generation}:${written.activation}`,
       endpointId: this.options.endpointId,
       actor: this.actor,
       type: 'ConfirmApplied',
-      payload: { generation },
+      payload: { generation: written.generation },
     });
+    if (this.unconfirmed === written) this.unconfirmed = null;
   }
 
   /** Claims the newest proposed plan if it is newer than the active one. */

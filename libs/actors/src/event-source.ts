@@ -4,7 +4,13 @@ import type { FabricConfig, Logger } from '@plan-fabric/config';
 import { parseEvent, type FabricEvent } from '@plan-fabric/domain';
 import { topicNames } from '@plan-fabric/kafka';
 
-export type EventHandler = (event: FabricEvent) => void;
+/** The record an event was read from: its value as written, and its offset in the events topic. */
+export interface EventRecord {
+  readonly value: string;
+  readonly offset: number;
+}
+
+export type EventHandler = (event: FabricEvent, record: EventRecord) => void;
 
 /** Delivers one endpoint's events, from the first, in order. */
 export interface EventSource {
@@ -71,7 +77,8 @@ export class KafkaEventSource implements EventSource {
           return;
         }
         try {
-          onEvent(parseEvent(message.value.toString('utf8')));
+          const value = message.value.toString('utf8');
+          onEvent(parseEvent(value), { value, offset: Number(message.offset) });
         } catch (error) {
           // A record that is not an event, or an event out of order: the actor cannot know the decided state.
           this.logger.error('cannot follow the events log', { topic: this.topic, offset: message.offset, error });

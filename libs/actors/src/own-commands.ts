@@ -24,14 +24,6 @@ export class OwnCommands {
     this.pending.set(command.commandId, { type: command.type, generation });
   }
 
-  isPending(commandId: string): boolean {
-    return this.pending.has(commandId);
-  }
-
-  get pendingCount(): number {
-    return this.pending.size;
-  }
-
   /** The outcome this event carries for one of our commands, or null. */
   settle(event: FabricEvent): OwnOutcome | null {
     if (event.commandId === null) return null;
