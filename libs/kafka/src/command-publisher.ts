@@ -58,10 +58,31 @@ export class CommandPublisher {
   async publishRaw(endpointId: string, value: string): Promise<Published> {
     await this.ensureEndpoint(endpointId);
     const topic = this.names.commands(endpointId);
-    const [metadata] = await this.producer.send({ topic, acks: -1, messages: [{ key: endpointId, value }] });
-    if (metadata === undefined || metadata.baseOffset === undefined) {
-      throw new Error(`send to ${topic} returned no offset`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const [metadata] = await this.producer.send({ topic, acks: -1, messages: [{ key: endpointId, value }] });
+        if (metadata === undefined || metadata.baseOffset === undefined) {
+          throw new Error(`send to ${topic} returned no offset`);
+        }
+        return { topic, offset: Number(metadata.baseOffset) };
+      } catch (error) {
+        // A new topic's partition can take a while to reach the broker's replica manager under load;
+        // these errors mean the record was not appended, so sending it again cannot duplicate it.
+        if (attempt >= PUBLISH_ATTEMPTS_MAX || !notAppended(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, PUBLISH_RETRY_DELAY_MS * attempt));
+      }
     }
-    return { topic, offset: Number(metadata.baseOffset) };
   }
+}
+
+const PUBLISH_ATTEMPTS_MAX = 5;
+const PUBLISH_RETRY_DELAY_MS = 500;
+const NOT_APPENDED = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION']);
+
+/** True for errors, or retries given up on errors, that tell the record was not appended. */
+function notAppended(error: unknown): boolean {
+  for (let cause: unknown = error; cause instanceof Error; cause = (cause as Error & { cause?: unknown }).cause) {
+    if (NOT_APPENDED.has((cause as Error & { type?: string }).type ?? '')) return true;
+  }
+  return false;
 }

@@ -45,22 +45,46 @@ export async function stageRun(input: StagedRunInput): Promise<StagedRunOutput> 
   const monitor = new RecordSetMonitor(input.pool, input.schema, input.endpointId, schedule.sampleEveryMs, (sample, previous) =>
     narrator.backend(sample, previous),
   );
-  let result: MonitorResult;
+  let result: MonitorResult | null = null;
   try {
-    narrator.say(Date.now(), `starting ${input.actors.map((actor) => actor.name).join(', ')} …`);
-    await processes.start(input.actors);
-    monitor.start();
-    await processes.start([input.planner]);
-    const endsAt = Date.now() + schedule.runMs;
+    const names = [...input.actors, input.planner].map((actor) => actor.name).join(', ');
+    await withProgress(narrator, `starting ${names} (each is its own process)`, async () => {
+      await processes.start(input.actors);
+      monitor.start();
+      await processes.start([input.planner]);
+    });
+    const startedAt = Date.now();
+    const endsAt = startedAt + schedule.runMs;
     narrator.say(Date.now(), `all actors ready; the planner proposes ${schedule.plans} plans, every ${schedule.planIntervalMs} ms; running ${schedule.runMs / 1000} s`);
+    let nextProgressAt = startedAt + PROGRESS_EVERY_MS;
     while (Date.now() < endsAt) {
       const problem = processes.problem() ?? input.servicesProblem?.() ?? null;
       if (problem !== null) throw new Error(`the run cannot go on: ${problem}`);
+      if (Date.now() >= nextProgressAt) {
+        narrator.say(Date.now(), `… ${Math.round((Date.now() - startedAt) / 1000)} of ${schedule.runMs / 1000} s`);
+        nextProgressAt += PROGRESS_EVERY_MS;
+      }
       await sleep(Math.min(200, endsAt - Date.now()));
     }
-  } finally {
-    await processes.stop();
+    // The run's window ends here: what the backend served after it is not counted.
     result = await monitor.stop();
+  } finally {
+    result ??= await monitor.stop();
+    await withProgress(narrator, 'stopping the actors', () => processes.stop());
   }
   return { monitor: result, reports };
+}
+
+const PROGRESS_EVERY_MS = 5_000;
+
+/** Says what is going on, and again every few seconds while it takes long (machines can be slow). */
+async function withProgress<T>(narrator: Narrator, what: string, work: () => Promise<T>): Promise<T> {
+  const startedAt = Date.now();
+  narrator.say(startedAt, `${what} …`);
+  const ticker = setInterval(() => narrator.say(Date.now(), `${what}: still going after ${Math.round((Date.now() - startedAt) / 1000)} s`), PROGRESS_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(ticker);
+  }
 }
