@@ -6,11 +6,16 @@ const root = import.meta.dirname;
 const lib = (name: string) => resolve(root, `libs/${name}/src/index.ts`);
 const alias = {
   '@plan-fabric/domain': lib('domain'),
+  '@plan-fabric/audit': lib('audit'),
   '@plan-fabric/kafka': lib('kafka'),
   '@plan-fabric/db': lib('db'),
   '@plan-fabric/config': lib('config'),
   '@plan-fabric/actors': lib('actors'),
   '@plan-fabric/testing': lib('testing'),
+  '@plan-fabric/simulation': lib('simulation'),
+  '@plan-fabric/fuzz': lib('fuzz'),
+  '@plan-fabric/chaos': lib('chaos'),
+  '@plan-fabric/metrics': lib('metrics'),
 };
 const everywhere = ['apps/**/', 'libs/**/', 'test/**/'];
 

@@ -24,6 +24,10 @@ describe('npm run demo (quick schedule)', () => {
     expect(result.fabric.unsafeDeletesLanded, output).toBe(0);
     expect(result.fabric.finalRecords, output).toBeGreaterThan(0);
     expect(result.fabric.finalGeneration, output).toBe(result.fabric.decidedGeneration);
+    // Through the DNS face, as clients resolve it: the naive endpoint answered empty, the fabric's never did.
+    expect(result.naive.dns?.emptyAfterLive, output).toBeGreaterThan(0);
+    expect(result.fabric.dns?.emptyAfterLive, output).toBe(0);
+    expect(result.fabric.dns?.withRecords, output).toBeGreaterThan(0);
     expect(result.exitCode, output).toBe(0);
     expect(output).toContain('naive control plane');
   }, 180_000);

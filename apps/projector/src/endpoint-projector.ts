@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { Logger } from '@plan-fabric/config';
 import { projectedOffset, type ProjectionWriter } from '@plan-fabric/db';
+import type { ProjectedBatch } from './projector-metrics';
 
 export interface ProjectorSettings {
   /** First wait after a failed batch; doubles per consecutive failure up to retryMaxMs. */
@@ -14,6 +15,8 @@ export interface ProjectorSettings {
   readonly topicScanIntervalMs: number;
   /** Wait before a consumer that crashed for good is started again. */
   readonly restartDelayMs: number;
+  /** Fault injection only (`fabric chaos`), 0 = off: after a batch's rows are written, wait this long before COMMIT. */
+  readonly faultPauseBeforeCommitMs: number;
 }
 
 export const DEFAULT_PROJECTOR_SETTINGS: ProjectorSettings = {
@@ -23,6 +26,7 @@ export const DEFAULT_PROJECTOR_SETTINGS: ProjectorSettings = {
   fetchMaxWaitMs: 500,
   topicScanIntervalMs: 500,
   restartDelayMs: 1_000,
+  faultPauseBeforeCommitMs: 0,
 };
 
 export interface EndpointEvents {
@@ -56,6 +60,8 @@ export class EndpointProjector {
     private readonly events: EndpointEvents,
     private readonly settings: ProjectorSettings,
     private readonly logger: Logger,
+    /** Hears every batch committed to Postgres (metrics). */
+    private readonly onProjected: (batch: ProjectedBatch) => void = () => undefined,
   ) {}
 
   async start(): Promise<void> {
@@ -123,6 +129,14 @@ export class EndpointProjector {
       );
       this.failures = 0;
       resolveOffset(String(lastOffset));
+      this.onProjected({
+        endpointId: this.events.endpointId,
+        topic: this.events.topic,
+        partition,
+        applied: result.applied,
+        nextOffset: result.nextOffset,
+        consumedThrough: Number(batch.lastOffset()) + 1,
+      });
       this.logger.info('events batch projected', {
         ...this.where(partition),
         firstOffset,

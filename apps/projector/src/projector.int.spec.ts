@@ -106,7 +106,7 @@ function recordingLogger(): Logger & { readonly entries: Array<{ level: string; 
 
 /** A transaction the broker aborted: its records sit in the log but read-committed consumers never see them. */
 function forgedEvent(s: ExampleEventLog, seq: number): FabricEvent {
-  return { seq, endpointId: s.endpointId, commandOffset: seq - 1, commandId: 'aborted', type: 'PlanProposed', data: { generation: 99, records: [{ address: '10.9.9.9', weight: 1 }], ttl: 5 } };
+  return { seq, endpointId: s.endpointId, commandOffset: seq - 1, commandId: 'aborted', prevHash: '0'.repeat(64), type: 'PlanProposed', data: { generation: 99, records: [{ address: '10.9.9.9', weight: 1 }], ttl: 5 } };
 }
 
 describe('projector', () => {

@@ -12,6 +12,8 @@ export interface SequencerLimits {
   readonly rebuildTimeoutMs: number;
   /** Wait before a failed worker starts again. */
   readonly restartDelayMs: number;
+  /** Fault injection only (`fabric chaos`), 0 = off: hold each transaction open this long before its commit. */
+  readonly faultPauseBeforeCommitMs: number;
 }
 
 export const DEFAULT_SEQUENCER_LIMITS: SequencerLimits = {
@@ -20,6 +22,7 @@ export const DEFAULT_SEQUENCER_LIMITS: SequencerLimits = {
   sessionTimeoutMs: 10_000,
   rebuildTimeoutMs: 60_000,
   restartDelayMs: 1_000,
+  faultPauseBeforeCommitMs: 0,
 };
 
 export interface EndpointTopics {
@@ -43,6 +46,8 @@ export interface CommittedBatch {
   readonly endpointId: string;
   readonly events: readonly FabricEvent[];
   readonly nextCommandOffset: number;
+  /** From beginning the Kafka transaction to its commit (metrics). */
+  readonly transactionSeconds?: number;
 }
 
 /**
@@ -63,6 +68,8 @@ export class EndpointSequencer {
   /** Set when a transaction failed: batches still in flight are ignored until the restart. */
   private failed = false;
   private restarting: Promise<void> | null = null;
+  /** Where the first events of this assignment must land: the events log's end when state was rebuilt. */
+  private firstEventsOffset: number | null = null;
 
   constructor(
     private readonly kafka: Kafka,
@@ -117,9 +124,14 @@ export class EndpointSequencer {
         index += chunk.length;
         const last = await this.decideAndCommit(chunk);
         if (last !== null) resolveOffset(last);
-        await heartbeat();
+        await heartbeat().catch((error: unknown) => {
+          throw isRebalance(error) ? new RebalanceAfterCommit(error) : error;
+        });
       }
     } catch (error) {
+      // The transaction committed; the group is rebalancing. kafkajs rejoins (and GROUP_JOIN makes the next
+      // batch rebuild state); restarting the worker here would leave and rejoin the group, starting another rebalance.
+      if (error instanceof RebalanceAfterCommit) throw error.cause;
       this.logger.error('transaction failed; restarting the worker from committed state', {
         endpointId: this.topics.endpointId,
         error,
@@ -132,6 +144,9 @@ export class EndpointSequencer {
 
   /** Fences any earlier owner, then folds the event log into state. */
   private async prepareAssignment(): Promise<void> {
+    // A rejoin without a failure keeps the worker: drop the producer of the previous assignment.
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = null;
     const producer = this.kafka.producer({
       transactionalId: this.topics.transactionalId,
       idempotent: true,
@@ -145,6 +160,10 @@ export class EndpointSequencer {
     // transaction so InitProducerId (and with it the fencing of an old owner) happens now.
     await (await producer.transaction()).abort();
     this.producer = producer;
+    // Read committed, the log ends here (its last stable offset); after the fencing above no transaction
+    // may be open, so the first events this assignment sends must land exactly here (see decideAndCommit).
+    const [events] = await this.admin.fetchTopicOffsets(this.topics.events);
+    this.firstEventsOffset = Number(events?.high ?? '0');
     this.state = await readEndpointState(
       this.kafka,
       this.admin,
@@ -180,9 +199,10 @@ export class EndpointSequencer {
     }
     if (last === null) return null;
 
+    const transactionStartedAt = performance.now();
     const transaction = await producer.transaction();
     try {
-      await transaction.send({
+      const [sent] = await transaction.send({
         topic: this.topics.events,
         acks: -1,
         messages: events.map((event) => ({
@@ -191,6 +211,11 @@ export class EndpointSequencer {
           headers: { type: event.type },
         })),
       });
+      if (this.firstEventsOffset !== null) {
+        const landedAt = Number(sent?.baseOffset);
+        if (landedAt !== this.firstEventsOffset) throw new HangingTransaction(this.topics.events, this.firstEventsOffset, landedAt);
+        this.firstEventsOffset = null;
+      }
       if (deadLetters.length > 0) {
         await transaction.send({
           topic: this.topics.deadLetters,
@@ -206,13 +231,18 @@ export class EndpointSequencer {
         consumerGroupId: this.topics.groupId,
         topics: [{ topic: this.topics.commands, partitions: [{ partition: 0, offset: String(Number(last) + 1) }] }],
       });
+      if (this.limits.faultPauseBeforeCommitMs > 0) {
+        this.logger.info('fault hook: transaction open, pausing before commit', { events: events.length, lastCommandOffset: Number(last) });
+        await new Promise((resolve) => setTimeout(resolve, this.limits.faultPauseBeforeCommitMs));
+      }
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);
       throw error;
     }
     this.state = state;
-    this.onCommitted({ endpointId: this.topics.endpointId, events, nextCommandOffset: state.nextCommandOffset });
+    const transactionSeconds = (performance.now() - transactionStartedAt) / 1000;
+    this.onCommitted({ endpointId: this.topics.endpointId, events, nextCommandOffset: state.nextCommandOffset, transactionSeconds });
     this.logger.debug('committed', { endpointId: this.topics.endpointId, events: events.length, nextCommandOffset: state.nextCommandOffset });
     return last;
   }
@@ -239,5 +269,35 @@ export class EndpointSequencer {
     this.state = null;
     await consumer?.disconnect().catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
+  }
+}
+
+/** A rebalance reported by the heartbeat after a transaction committed. */
+class RebalanceAfterCommit extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the group is rebalancing (after a committed transaction)');
+  }
+}
+
+function isRebalance(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return type === 'REBALANCE_IN_PROGRESS' || type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID' || type === 'NOT_COORDINATOR_FOR_GROUP';
+}
+
+/**
+ * The events log held records past its last stable offset when state was rebuilt: a transaction the
+ * coordinator no longer tracks (a broker restart in the middle of EndTxn can lose its commit marker).
+ * Kafka would make those records visible with this producer's next commit — decisions the rebuilt state
+ * does not contain, so the same commands would be decided twice. Aborting instead aborts them too (they
+ * belong to this producer id's open transaction on the partition); the worker then restarts from the
+ * committed log and decides those commands once.
+ */
+class HangingTransaction extends Error {
+  constructor(topic: string, expected: number, landedAt: number) {
+    super(
+      `${topic}: the first events of this assignment landed at offset ${landedAt}, not at the log's last stable offset ${expected}: ` +
+        `records ${expected}..${landedAt - 1} belong to a transaction left open without its marker (hanging); aborting it with ours`,
+    );
+    this.name = 'HangingTransaction';
   }
 }

@@ -1,3 +1,5 @@
 export const FABRIC_CONFIG = Symbol('FABRIC_CONFIG');
 export const LOGGER = Symbol('LOGGER');
 export const SEQUENCER_LIMITS = Symbol('SEQUENCER_LIMITS');
+export const SEQUENCER_METRICS = Symbol('SEQUENCER_METRICS');
+export const SEQUENCER_METRICS_OPTIONS = Symbol('SEQUENCER_METRICS_OPTIONS');

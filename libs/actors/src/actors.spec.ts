@@ -166,6 +166,36 @@ describe('janitor', () => {
     expect(await janitor.sweep()).toEqual([]);
     await Promise.all([az1.stop(), az2.stop(), janitor.stop()]);
   });
+
+  it('after a restart, counts its refused attempts from the log and never resends a refused command id', async () => {
+    const fabric = registered(2);
+    const backend = new InMemoryDnsBackend();
+    const az1 = new Enactor({ endpointId: ENDPOINT, enactorId: 'az1' }, fabric, backend, new RecordingReporter(), logger);
+    await fabric.source().start(az1.onEvent);
+    az1.start();
+    for (const generation of [1, 2, 3]) {
+      await propose(fabric, generation);
+      await until(() => fabric.decided.confirmed.get('az1') === generation);
+    }
+    const before = new Janitor({ endpointId: ENDPOINT, janitorId: 'janitor', intervalMs: 1_000, keep: 1 }, fabric, new RecordingReporter(), logger);
+    await fabric.source().start(before.onEvent);
+    expect(await before.sweep()).toEqual([1]);
+    await until(() => before.stats.deletesRefused['QUORUM_NOT_REACHED'] === 1);
+    await before.stop();
+
+    const az2 = new Enactor({ endpointId: ENDPOINT, enactorId: 'az2' }, fabric, backend, new RecordingReporter(), logger);
+    await fabric.source().start(az2.onEvent);
+    az2.start();
+    await until(() => fabric.decided.confirmed.get('az2') === 3);
+
+    const sink = recordingSink(fabric);
+    const after = new Janitor({ endpointId: ENDPOINT, janitorId: 'janitor', intervalMs: 1_000, keep: 1 }, sink, new RecordingReporter(), logger);
+    await fabric.source().start(after.onEvent);
+    expect(await after.sweep()).toEqual([1]);
+    await until(() => after.stats.deletesAccepted === 1);
+    expect(sink.sent.map((c) => c.commandId)).toEqual(['janitor:delete:1:1']);
+    await Promise.all([az1.stop(), az2.stop(), after.stop()]);
+  });
 });
 
 describe('janitor with a stale view', () => {

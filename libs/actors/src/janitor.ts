@@ -39,6 +39,7 @@ export class Janitor {
   private readonly actor: Actor;
   /** Generation -> refused attempts so far; a generation with an attempt in flight is in `inFlight`. */
   private readonly attempts = new Map<number, number>();
+  private readonly ownDeleteId: RegExp;
   private readonly inFlight = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> = Promise.resolve();
@@ -55,6 +56,7 @@ export class Janitor {
     if (!Number.isSafeInteger(options.keep) || options.keep < 0) throw new Error(`janitor keep ${options.keep} must be an integer ≥ 0`);
     this.decided = new DecidedState(options.endpointId);
     this.actor = { role: 'janitor', id: options.janitorId };
+    this.ownDeleteId = new RegExp(`^${options.janitorId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:delete:(\\d+):(\\d+)$`);
   }
 
   get state() {
@@ -63,6 +65,7 @@ export class Janitor {
 
   onEvent = (event: FabricEvent): void => {
     if (!this.decided.apply(event)) return;
+    this.countRefusedAttempt(event);
     const outcome = this.own.settle(event);
     if (outcome === null || outcome.generation === null) return;
     this.inFlight.delete(outcome.generation);
@@ -70,7 +73,6 @@ export class Janitor {
     else if (outcome.outcome === 'rejected') {
       const reason = outcome.reason ?? 'UNKNOWN';
       this.stats.deletesRefused[reason] = (this.stats.deletesRefused[reason] ?? 0) + 1;
-      this.attempts.set(outcome.generation, (this.attempts.get(outcome.generation) ?? 0) + 1);
     }
     this.reporter.report('outcome', {
       commandId: outcome.commandId,
@@ -81,6 +83,20 @@ export class Janitor {
       unsafe: outcome.reason !== null && UNSAFE_DELETE_REASONS.includes(outcome.reason),
     });
   };
+
+  /**
+   * Attempts are counted from the events log, not from memory: a janitor that
+   * restarts reads the log from the start and so never resends a refused
+   * attempt's id (which would be a duplicate forever).
+   */
+  private countRefusedAttempt(event: FabricEvent): void {
+    if (event.type !== 'CommandRejected' || event.commandId === null) return;
+    const match = this.ownDeleteId.exec(event.commandId);
+    if (match === null) return;
+    const generation = Number(match[1]);
+    const next = Number(match[2]) + 1;
+    if (next > (this.attempts.get(generation) ?? 0)) this.attempts.set(generation, next);
+  }
 
   start(): void {
     if (this.timer !== null) return;

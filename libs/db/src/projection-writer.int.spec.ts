@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, loadConfig } from '@plan-fabric/config';
-import { canonicalJson, parseEvent, type FabricEvent } from '@plan-fabric/domain';
+import { canonicalJson, eventHash, parseEvent, type FabricEvent } from '@plan-fabric/domain';
 import {
   EventOutOfSequence,
   ProjectionWriter,
@@ -261,6 +261,7 @@ describe('ProjectionWriter', () => {
       endpointId: s.endpointId,
       commandOffset: 7,
       commandId: 'forged',
+      prevHash: eventHash(s.events[6]!), // chained correctly: the invariant, not the chain, must refuse it
       type: 'PlanDeleted',
       data: { generation: 2 },
     };

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '@plan-fabric/config';
 import { parseEvent } from '@plan-fabric/domain';
 import { withTransaction } from './pool';
+import { assertSchemaName, PROJECTION_SCHEMA } from './projection-schema';
 import {
   emptyProjection,
   projectEvent,
@@ -33,6 +34,8 @@ export interface BatchResult {
 export interface ProjectionWriterOptions {
   /** The endpoint whose events a topic holds (null: unknown); an event of another endpoint on it is refused. */
   readonly endpointOfTopic?: (topic: string) => string | null;
+  /** Schema of the tables (default fabric): an audit rebuilds the projection into a fresh one and compares. */
+  readonly schema?: string;
   /** Test hook: runs inside the transaction after every row is written, right before COMMIT. */
   readonly beforeCommit?: (batch: { readonly topic: string; readonly partition: number; readonly nextOffset: number }) => Promise<void>;
 }
@@ -46,12 +49,15 @@ export interface ProjectionWriterOptions {
  */
 export class ProjectionWriter {
   private readonly cache = new Map<string, Projection>();
+  private readonly schema: string;
 
   constructor(
     private readonly pool: Pool,
     private readonly logger: Logger,
     private readonly options: ProjectionWriterOptions = {},
-  ) {}
+  ) {
+    this.schema = assertSchemaName(options.schema ?? PROJECTION_SCHEMA);
+  }
 
   async applyBatch(topic: string, partition: number, records: readonly EventRecord[]): Promise<BatchResult> {
     const working = new Map<string, Projection>();
@@ -85,11 +91,11 @@ export class ProjectionWriter {
   ): Promise<BatchResult> {
     // The row lock makes two projectors of one partition take turns; the second sees the first's offset.
     await client.query(
-      'INSERT INTO fabric.projector_offsets (topic, partition, next_offset) VALUES ($1, $2, 0) ON CONFLICT (topic, partition) DO NOTHING',
+      `INSERT INTO ${this.schema}.projector_offsets (topic, partition, next_offset) VALUES ($1, $2, 0) ON CONFLICT (topic, partition) DO NOTHING`,
       [topic, partition],
     );
     const locked = await client.query<{ next_offset: string }>(
-      'SELECT next_offset FROM fabric.projector_offsets WHERE topic = $1 AND partition = $2 FOR UPDATE',
+      `SELECT next_offset FROM ${this.schema}.projector_offsets WHERE topic = $1 AND partition = $2 FOR UPDATE`,
       [topic, partition],
     );
     const storedNext = Number(locked.rows[0]?.next_offset ?? 0);
@@ -126,8 +132,8 @@ export class ProjectionWriter {
       applied++;
     }
     if (applied > 0) {
-      await rows.write(client);
-      await client.query('UPDATE fabric.projector_offsets SET next_offset = $3 WHERE topic = $1 AND partition = $2', [
+      await rows.write(client, this.schema);
+      await client.query(`UPDATE ${this.schema}.projector_offsets SET next_offset = $3 WHERE topic = $1 AND partition = $2`, [
         topic,
         partition,
         nextOffset,
@@ -148,7 +154,7 @@ export class ProjectionWriter {
   /** The endpoint's fold: the cached one if the tables still end where it ends, else refolded from fabric.events. */
   private async projectionFor(client: PoolClient, endpointId: string): Promise<Projection> {
     const { rows } = await client.query<{ last_event_seq: string }>(
-      'SELECT last_event_seq FROM fabric.endpoints WHERE endpoint_id = $1',
+      `SELECT last_event_seq FROM ${this.schema}.endpoints WHERE endpoint_id = $1`,
       [endpointId],
     );
     const storedSeq = Number(rows[0]?.last_event_seq ?? 0);
@@ -162,17 +168,17 @@ export class ProjectionWriter {
       });
     }
     const events = await client.query<{ seq: string; topic_offset: string; body: string }>(
-      'SELECT seq, topic_offset, body FROM fabric.events WHERE endpoint_id = $1 ORDER BY seq',
+      `SELECT seq, topic_offset, body FROM ${this.schema}.events WHERE endpoint_id = $1 ORDER BY seq`,
       [endpointId],
     );
     let projection = emptyProjection(endpointId);
     for (const row of events.rows) {
-      const where = `seq ${row.seq} of fabric.events`;
+      const where = `seq ${row.seq} of ${this.schema}.events`;
       projection = projectEvent(projection, parseEvent(row.body), { body: row.body, topicOffset: Number(row.topic_offset), where }).projection;
     }
     if (projection.state.nextSeq - 1 !== storedSeq) {
       throw new Error(
-        `endpoint '${endpointId}': fabric.events ends at seq ${projection.state.nextSeq - 1} but fabric.endpoints says ${storedSeq}; ` +
+        `endpoint '${endpointId}': ${this.schema}.events ends at seq ${projection.state.nextSeq - 1} but ${this.schema}.endpoints says ${storedSeq}; ` +
           'the projection tables were changed outside the projector — rebuild them from the events topic',
       );
     }
@@ -198,10 +204,10 @@ class BatchRows {
 
   // jsonb_to_recordset: a whole batch per statement with one parameter. Upserts, so a repeated
   // write leaves the same row; exactly-once itself comes from the offset guard.
-  async write(client: PoolClient): Promise<void> {
+  async write(client: PoolClient, schema: string): Promise<void> {
     await upsert(
       client,
-      'fabric.events',
+      `${schema}.events`,
       ['endpoint_id text', 'seq bigint', 'topic_offset bigint', 'command_offset bigint', 'command_id text', 'type text', 'body text'],
       ['endpoint_id', 'seq'],
       this.events.map((row) => ({
@@ -216,7 +222,7 @@ class BatchRows {
     );
     await upsert(
       client,
-      'fabric.decisions',
+      `${schema}.decisions`,
       [
         'endpoint_id text',
         'command_offset bigint',
@@ -245,7 +251,7 @@ class BatchRows {
     );
     await upsert(
       client,
-      'fabric.endpoints',
+      `${schema}.endpoints`,
       [
         'endpoint_id text',
         'enactors jsonb',
@@ -275,7 +281,7 @@ class BatchRows {
     );
     await upsert(
       client,
-      'fabric.plans',
+      `${schema}.plans`,
       [
         'endpoint_id text',
         'generation bigint',
@@ -302,7 +308,7 @@ class BatchRows {
     );
     await upsert(
       client,
-      'fabric.enactor_progress',
+      `${schema}.enactor_progress`,
       ['endpoint_id text', 'enactor_id text', 'confirmed_generation bigint', 'lag bigint', 'last_event_seq bigint'],
       ['endpoint_id', 'enactor_id'],
       [...this.progress.values()].map((row) => ({
@@ -316,7 +322,7 @@ class BatchRows {
   }
 }
 
-/** INSERT … ON CONFLICT DO UPDATE of many rows. Table and column names are constants of this file, never input. */
+/** INSERT … ON CONFLICT DO UPDATE of many rows. Table and column names are constants of this file (the schema a checked name), never input. */
 async function upsert(
   client: PoolClient,
   table: string,

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { deletedGenerations, validGenerations, type EndpointState, type Outcome, type PlanRecord } from '@plan-fabric/domain';
 import { compareText, type PlanStatus, type ProjectionRows } from './projection';
+import { assertSchemaName, PROJECTION_SCHEMA } from './projection-schema';
 
 /** pg hands bigint and numeric columns back as strings; every reader converts here. */
 function num(value: string | number): number;
@@ -104,9 +105,11 @@ type Int = string | number;
 /**
  * Every stored row of one endpoint, shaped like foldRows' output so the two
  * can be compared (invariant 7); null if nothing of it is projected. Reads
- * in one REPEATABLE READ snapshot.
+ * in one REPEATABLE READ snapshot, from the live tables or from a rebuild's
+ * schema.
  */
-export async function projectionRows(pool: Pool, endpointId: string): Promise<ProjectionRows | null> {
+export async function projectionRows(pool: Pool, endpointId: string, schema: string = PROJECTION_SCHEMA): Promise<ProjectionRows | null> {
+  assertSchemaName(schema);
   const client = await pool.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -121,7 +124,7 @@ export async function projectionRows(pool: Pool, endpointId: string): Promise<Pr
       activation: Int | null;
       valid_plan_count: number;
       last_event_seq: Int;
-    }>('SELECT * FROM fabric.endpoints WHERE endpoint_id = $1', args);
+    }>(`SELECT * FROM ${schema}.endpoints WHERE endpoint_id = $1`, args);
     const plans = await client.query<{
       generation: Int;
       records: PlanRecord[];
@@ -131,9 +134,9 @@ export async function projectionRows(pool: Pool, endpointId: string): Promise<Pr
       proposed_seq: Int;
       activated_seq: Int | null;
       deleted_seq: Int | null;
-    }>('SELECT * FROM fabric.plans WHERE endpoint_id = $1 ORDER BY generation', args);
+    }>(`SELECT * FROM ${schema}.plans WHERE endpoint_id = $1 ORDER BY generation`, args);
     const progress = await client.query<{ enactor_id: string; confirmed_generation: Int | null; lag: Int | null; last_event_seq: Int }>(
-      'SELECT * FROM fabric.enactor_progress WHERE endpoint_id = $1',
+      `SELECT * FROM ${schema}.enactor_progress WHERE endpoint_id = $1`,
       args,
     );
     const decisions = await client.query<{
@@ -146,9 +149,9 @@ export async function projectionRows(pool: Pool, endpointId: string): Promise<Pr
       outcome: Outcome;
       reason: string | null;
       detail: string | null;
-    }>('SELECT * FROM fabric.decisions WHERE endpoint_id = $1 ORDER BY command_offset', args);
+    }>(`SELECT * FROM ${schema}.decisions WHERE endpoint_id = $1 ORDER BY command_offset`, args);
     const events = await client.query<{ seq: Int; topic_offset: Int; command_offset: Int; command_id: string | null; type: string; body: string }>(
-      'SELECT * FROM fabric.events WHERE endpoint_id = $1 ORDER BY seq',
+      `SELECT * FROM ${schema}.events WHERE endpoint_id = $1 ORDER BY seq`,
       args,
     );
     await client.query('COMMIT');

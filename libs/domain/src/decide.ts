@@ -26,7 +26,7 @@ class Rejection {
  * Pure: the same state and record always give the same event.
  */
 export function decide(state: EndpointState, record: CommandRecord): FabricEvent {
-  const envelope = { seq: state.nextSeq, endpointId: state.endpointId, commandOffset: record.offset };
+  const envelope = { seq: state.nextSeq, endpointId: state.endpointId, commandOffset: record.offset, prevHash: state.lastEventHash };
   const parsed = parseCommand(record.value, state.endpointId);
   if (!parsed.ok) {
     return {
@@ -103,7 +103,9 @@ function register(state: EndpointState, { payload }: CommandOf<'RegisterEndpoint
               ? `maxCapacityDropPercent ${maxCapacityDropPercent} is outside 0..100 or not an integer`
               : null;
   if (problem !== null) return new Rejection('INVALID_REGISTRATION', problem);
-  return { type: 'EndpointRegistered', data: { enactors, quorum, minValidPlans, maxCapacityDropPercent } };
+  // JSON `-0` is a valid 0 but is written as 0: decide 0, so the state rebuilt from the written event is this state.
+  const percent = maxCapacityDropPercent === 0 ? 0 : maxCapacityDropPercent;
+  return { type: 'EndpointRegistered', data: { enactors, quorum, minValidPlans, maxCapacityDropPercent: percent } };
 }
 
 function propose(state: EndpointState, { payload }: CommandOf<'ProposePlan'>): Verdict | Rejection {

@@ -33,7 +33,8 @@ export type EventType = keyof EventData;
 
 /**
  * One event of an endpoint's log. `seq` numbers an endpoint's events 1, 2, 3…
- * without gaps; `commandOffset` is the offset of the command record it decides.
+ * without gaps; `commandOffset` is the offset of the command record it decides;
+ * `prevHash` chains it to the event before (see hash-chain.ts).
  */
 export type FabricEvent = {
   [T in EventType]: {
@@ -41,6 +42,8 @@ export type FabricEvent = {
     readonly endpointId: string;
     readonly commandOffset: number;
     readonly commandId: string | null;
+    /** SHA-256 (lowercase hex) of the previous event's canonical JSON on this endpoint; 64 zeros for seq 1. */
+    readonly prevHash: string;
     readonly type: T;
     readonly data: EventData[T];
   };

@@ -6,5 +6,8 @@ export * from './state';
 export * from './decide';
 export * from './invariants';
 export * from './replay';
+export * from './hash-chain';
+export { sha256Hex } from './sha256';
 export { isIPv4, isIPv6, isIpAddress } from './addresses';
 export { parseEvent, EventSchemaError } from './event-schema';
+export { fenceAccepts, type FencedWrite } from './fence';

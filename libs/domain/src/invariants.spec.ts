@@ -12,7 +12,8 @@ import {
   oneOutcomePerRecordInOrder,
   type Step,
 } from './invariants';
-import { evolve, type EndpointState } from './state';
+import { GENESIS_HASH } from './hash-chain';
+import { evolve, initialState, type EndpointState } from './state';
 import {
   ENDPOINT,
   applyPlan,
@@ -33,13 +34,14 @@ function handStep<T extends EventType>(
   before: EndpointState,
   type: T,
   data: EventData[T],
-  envelope: Partial<Pick<FabricEvent, 'seq' | 'commandOffset' | 'endpointId'>> = {},
+  envelope: Partial<Pick<FabricEvent, 'seq' | 'commandOffset' | 'endpointId' | 'prevHash'>> = {},
 ): Step {
   const event = {
     seq: before.nextSeq,
     endpointId: before.endpointId,
     commandOffset: before.nextCommandOffset,
     commandId: 'forged',
+    prevHash: before.lastEventHash,
     type,
     data,
     ...envelope,
@@ -183,6 +185,21 @@ describe('every invariant check can fail', () => {
     it('an event of another endpoint', () => {
       const step = handStep(live(), 'CommandRejected', rejection, { endpointId: 'ep-2' });
       expect(oneOutcomePerRecordInOrder(step)).toBe(`event for 'ep-2' on the log of '${ENDPOINT}'`);
+    });
+
+    it('an event not chained to the one before (edited, reordered or cut log)', () => {
+      const before = live();
+      const step = handStep(before, 'CommandRejected', rejection, { prevHash: 'f'.repeat(64) });
+      expect(oneOutcomePerRecordInOrder(step)).toBe(
+        `prevHash ${'f'.repeat(64)} is not ${before.lastEventHash}, the hash of event seq ${before.nextSeq - 1}: the log was edited, reordered or cut`,
+      );
+      expect(names(step)).toEqual(['I5 one outcome per record, in order']);
+    });
+
+    it('a first event that does not start the chain', () => {
+      const before = initialState(ENDPOINT);
+      const step = handStep(before, 'CommandRejected', { ...rejection, reason: 'UNKNOWN_ENDPOINT' }, { prevHash: '1'.repeat(64) });
+      expect(oneOutcomePerRecordInOrder(step)).toMatch(new RegExp(`is not ${GENESIS_HASH}, the hash of no event \\(seq 1\\)`));
     });
 
     it('a state that did not advance', () => {

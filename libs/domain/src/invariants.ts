@@ -28,10 +28,10 @@ export const activePlanStaysValid: Check = ({ event, after }) => {
   const plan = after.plans.get(after.active.generation);
   if (plan === undefined) return `active generation ${after.active.generation} has no plan`;
   if (plan.deleted) return `active plan ${plan.generation} is deleted`;
+  if (event.type !== 'PlanDeleted') return null;
   const minimum = after.config?.minValidPlans ?? 1;
   const valid = validGenerations(after).length;
-  if (event.type === 'PlanDeleted' && valid < minimum) return `a delete left ${valid} valid plans, below minValidPlans ${minimum}`;
-  return null;
+  return valid < minimum ? `a delete left ${valid} valid plans, below minValidPlans ${minimum}` : null;
 };
 
 /** 2. The active generation never decreases, except by OperatorActivate. */
@@ -69,12 +69,17 @@ export const confirmationsOnlyRise: Check = ({ before, event, after }) => {
  * Outcomes follow the command log's order and no record is decided twice; command offsets may skip
  * (a transactional client's commit markers and aborted records take offsets but are never delivered),
  * so that no delivered record was left without an outcome is the audit's check over both logs.
+ * Each event is chained to the one before it (its prevHash is that event's hash), so an edited,
+ * reordered or removed event is refused wherever the log is folded.
  */
 export const oneOutcomePerRecordInOrder: Check = ({ before, event, after }) => {
   if (event.seq !== before.nextSeq) return `event seq ${event.seq} where ${before.nextSeq} was next`;
   if (event.endpointId !== before.endpointId) return `event for '${event.endpointId}' on the log of '${before.endpointId}'`;
   if (event.commandOffset < before.nextCommandOffset) {
     return `outcome for command offset ${event.commandOffset}, which is before ${before.nextCommandOffset}: decided twice or out of order`;
+  }
+  if (event.prevHash !== before.lastEventHash) {
+    return `prevHash ${event.prevHash} is not ${before.lastEventHash}, the hash of ${before.nextSeq === 1 ? 'no event (seq 1)' : `event seq ${before.nextSeq - 1}`}: the log was edited, reordered or cut`;
   }
   return after.nextSeq === before.nextSeq + 1 ? null : 'the state did not advance by exactly one event';
 };
@@ -101,7 +106,9 @@ export class InvariantBroken extends Error {
     super(
       violations
         .map((v) => `invariant ${v.invariant} broken at endpoint '${v.endpointId}' seq ${v.seq}: ${v.message}`)
-        .join('; ') + ' — refusing to commit; this is a defect in decide/evolve, keep the logs and report it',
+        .join('; ') +
+        ` — refusing to commit; keep the logs and run \`fabric audit --endpoint ${violations[0]?.endpointId ?? '<id>'}\`:` +
+        ' a failed replay or hash chain means the log was tampered with; if both pass, this is a defect in decide/evolve to report',
     );
     this.name = 'InvariantBroken';
   }

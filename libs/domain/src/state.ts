@@ -1,5 +1,7 @@
 import type { PlanRecord } from './commands';
 import type { FabricEvent } from './events';
+import { LogMap } from './log-map';
+import { eventHash, GENESIS_HASH } from './hash-chain';
 
 export interface EndpointConfig {
   readonly enactors: readonly string[];
@@ -32,7 +34,11 @@ export interface EndpointState {
   readonly nextSeq: number;
   /** Offset of the next command record expected on the endpoint's command log. */
   readonly nextCommandOffset: number;
+  /** Hash of the last event (GENESIS_HASH before any): the prevHash the next event carries. */
+  readonly lastEventHash: string;
   readonly plans: ReadonlyMap<number, Plan>;
+  /** Generations of the plans not deleted, ascending: kept so valid plans are found without walking the whole history. */
+  readonly undeleted: readonly number[];
   readonly highestProposed: number;
   readonly active: ActivePlan | null;
   /** Seq of the last operator activation; enactors may not apply plans proposed before it. */
@@ -49,12 +55,14 @@ export function initialState(endpointId: string): EndpointState {
     config: null,
     nextSeq: 1,
     nextCommandOffset: 0,
-    plans: new Map(),
+    lastEventHash: GENESIS_HASH,
+    plans: LogMap.empty(),
+    undeleted: [],
     highestProposed: 0,
     active: null,
     operatorFloorSeq: 0,
     confirmed: new Map(),
-    decided: new Map(),
+    decided: LogMap.empty(),
   };
 }
 
@@ -63,6 +71,7 @@ export function evolve(state: EndpointState, event: FabricEvent): EndpointState 
     ...state,
     nextSeq: event.seq + 1,
     nextCommandOffset: event.commandOffset + 1,
+    lastEventHash: eventHash(event),
     decided: recordsDecision(state, event) ? withEntry(state.decided, event.commandId!, event.commandOffset) : state.decided,
   };
   switch (event.type) {
@@ -82,7 +91,12 @@ export function evolve(state: EndpointState, event: FabricEvent): EndpointState 
         deleted: false,
         proposedSeq: event.seq,
       };
-      return { ...base, plans: withEntry(state.plans, generation, plan), highestProposed: generation };
+      return {
+        ...base,
+        plans: withEntry(state.plans, generation, plan),
+        undeleted: [...state.undeleted, generation],
+        highestProposed: generation,
+      };
     }
     case 'PlanActivated': {
       const byOperator = event.data.by.role === 'operator';
@@ -98,7 +112,11 @@ export function evolve(state: EndpointState, event: FabricEvent): EndpointState 
     case 'PlanDeleted': {
       const plan = state.plans.get(event.data.generation);
       if (plan === undefined) throw new Error(`evolve: PlanDeleted for unknown generation ${event.data.generation}`);
-      return { ...base, plans: withEntry(state.plans, plan.generation, { ...plan, deleted: true }) };
+      return {
+        ...base,
+        plans: withEntry(state.plans, plan.generation, { ...plan, deleted: true }),
+        undeleted: state.undeleted.filter((generation) => generation !== plan.generation),
+      };
     }
     case 'CommandRejected':
     case 'CommandDuplicated':
@@ -114,12 +132,9 @@ export function foldEvents(endpointId: string, events: Iterable<FabricEvent>): E
 
 /** Non-deleted plans at or below the active generation: the live plan and its fallbacks. */
 export function validGenerations(state: EndpointState): number[] {
-  if (state.active === null) return [];
-  const limit = state.active.generation;
-  return [...state.plans.values()]
-    .filter((plan) => !plan.deleted && plan.generation <= limit)
-    .map((plan) => plan.generation)
-    .sort((a, b) => a - b);
+  const active = state.active;
+  if (active === null) return [];
+  return state.undeleted.filter((generation) => generation <= active.generation);
 }
 
 export function deletedGenerations(state: EndpointState): number[] {
@@ -147,8 +162,7 @@ function recordsDecision(state: EndpointState, event: FabricEvent): boolean {
   return !(event.type === 'CommandRejected' && event.data.reason === 'MALFORMED');
 }
 
+/** Maps that grow with the log (plans, decided ids) are LogMaps: adding to the newest state is O(1), not a copy. */
 function withEntry<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<K, V> {
-  const copy = new Map(map);
-  copy.set(key, value);
-  return copy;
+  return (map instanceof LogMap ? map : LogMap.of(map)).with(key, value);
 }

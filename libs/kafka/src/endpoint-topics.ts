@@ -2,6 +2,9 @@ import type { Admin } from 'kafkajs';
 import type { FabricConfig } from '@plan-fabric/config';
 import { ENDPOINT_ID_PATTERN, topicNames } from './topics';
 
+/** Twice Kafka's default record limit (1 MiB): room for the largest command record and its headers. */
+export const DEAD_LETTER_BYTES_MAX = 2 * 1024 * 1024;
+
 /**
  * Creates an endpoint's command, event and dead-letter topics if they are
  * missing: one partition each, kept forever (they are the audit record).
@@ -27,6 +30,9 @@ export async function ensureEndpointTopics(admin: Admin, config: FabricConfig, e
         { name: 'retention.bytes', value: '-1' },
         { name: 'cleanup.policy', value: 'delete' },
         { name: 'min.insync.replicas', value: String(config.minInsyncReplicas) },
+        // A dead letter is a command record as large as the broker accepted, plus the headers that say why:
+        // its topic must take more than a command topic does, or one huge record would stall the endpoint.
+        ...(topic === names.deadLetters(endpointId) ? [{ name: 'max.message.bytes', value: String(DEAD_LETTER_BYTES_MAX) }] : []),
       ],
     })),
   });

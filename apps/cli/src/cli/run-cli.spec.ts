@@ -36,8 +36,8 @@ describe('runCli', () => {
 
   it('names the valid subcommands for an unknown one, exit 2', async () => {
     const { io, err } = capture();
-    expect(await runCli(['sim'], COMMANDS, io)).toBe(2);
-    expect(err.join('\n')).toContain("unknown command 'sim'; valid commands: scenario, services, demo, stack");
+    expect(await runCli(['nope'], COMMANDS, io)).toBe(2);
+    expect(err.join('\n')).toContain("unknown command 'nope'; valid commands: scenario, services, demo, stack");
   });
 
   it('turns a UsageError into the usage line and exit 2', async () => {

@@ -12,6 +12,7 @@ export function comparisonTable(naive: RunResult, fabric: RunResult): string {
     ['applies failed (live plan missing)', String(naive.applyFailures), String(fabric.applyFailures)],
     ['final live generation', finalLive(naive), finalLive(fabric)],
   ];
+  if (naive.dns != null || fabric.dns != null) rows.push(['DNS answers (a client asking every 100 ms)', dnsAnswers(naive), dnsAnswers(fabric)]);
   const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
   const line = (row: readonly string[]) => `  ${row.map((cell, column) => cell.padEnd(widths[column]!)).join('   ')}`.trimEnd();
   const rule = `  ${widths.map((width) => '─'.repeat(width)).join('   ')}`;
@@ -47,6 +48,15 @@ function countsByReason(counts: Readonly<Record<string, number>>): string {
   const entries = Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));
   const total = entries.reduce((sum, [, count]) => sum + count, 0);
   return total === 0 ? '0' : `${total} (${entries.map(([reason, count]) => `${count} ${reason}`).join(', ')})`;
+}
+
+/** `80 with records, 62 EMPTY once live` (answers before the first plan went live are not counted as empty). */
+function dnsAnswers(run: RunResult): string {
+  const dns = run.dns;
+  if (dns == null) return '— (no DNS face)';
+  const empty = dns.emptyAfterLive === 0 ? '0 empty once live' : `${dns.emptyAfterLive} EMPTY once live`;
+  const failed = dns.failed === 0 ? '' : `, ${dns.failed} no answer`;
+  return `${dns.withRecords} with records, ${empty}${failed}`;
 }
 
 function finalLive(run: RunResult): string {

@@ -9,7 +9,8 @@ import type { EventLogObserver } from './event-log-observer';
 import type { Narrator } from './narration';
 import type { MonitorResult } from './record-set-monitor';
 import type { AuditCheck, RunResult } from './run-results';
-import { stageRun } from './staged-run';
+import type { DnsProbeResult } from './dns-probe';
+import { stageRun, type StagedRunInput } from './staged-run';
 
 /** The fabric processes of the schedule: the NestJS planner, enactors and janitor. */
 export function fabricActors(endpointId: string, schedule: DemoSchedule): { actors: ActorSpec[]; planner: ActorSpec } {
@@ -59,9 +60,10 @@ export async function runFabric(
   narrator: Narrator,
   observer: EventLogObserver,
   servicesProblem: () => string | null,
+  dns: StagedRunInput['dns'] = null,
 ): Promise<FabricRunOutput> {
   const { actors, planner } = fabricActors(endpointId, schedule);
-  const { monitor } = await stageRun({ pool, schema: 'dns', endpointId, schedule, env, actors, planner, narrator, servicesProblem });
+  const { monitor, dns: dnsAnswers } = await stageRun({ pool, schema: 'dns', endpointId, schedule, env, actors, planner, narrator, servicesProblem, dns });
   await observer.waitForAllOutcomes(OUTCOMES_WAIT_MS);
   const writes = await readWriteLog(pool, 'dns', endpointId);
   const live = await readRecordSet(pool, 'dns', endpointId);
@@ -85,13 +87,33 @@ export async function runFabric(
     finalGeneration: live?.generation ?? null,
     finalRecords: live?.records.length ?? 0,
     decidedGeneration: observer.state.active?.generation ?? null,
+    dns: dnsAnswers,
   };
   const checks = [
     ...auditFabric(observer, writes, live, monitor),
+    ...(dnsAnswers === null ? [] : [dnsCheck(dnsAnswers)]),
     await replayCheck(endpointId, observer),
     await projectionCheck(pool, endpointId, observer),
   ];
   return { result, checks };
+}
+
+/**
+ * Invariant 8 as a client sees it: once the DNS face answered with records, it
+ * never answered without. Queries that got no answer in time say nothing about
+ * the record set (a loaded machine), so they fail the check only by being
+ * reported; a face that answered but never with records fails it.
+ */
+export function dnsCheck(dns: DnsProbeResult): AuditCheck {
+  const failed = dns.failed === 0 ? '' : `; ${dns.failed} queries got no answer in time (a slow face, not an empty record set)`;
+  return {
+    name: 'I8 through the DNS face: every answer had records once the endpoint was live',
+    ok: dns.emptyAfterLive === 0 && (dns.withRecords > 0 || dns.failed > 0),
+    detail:
+      dns.withRecords === 0
+        ? `the DNS face never answered ${dns.name} with records (${dns.queries} queries${failed})`
+        : `${dns.withRecords} of ${dns.queries} answers for ${dns.name} had records, ${dns.emptyAfterLive} were empty once live${failed}`,
+  };
 }
 
 /** Longest wait for reading the command log back, and for the projector to reach the last event. */

@@ -8,6 +8,7 @@ import { kafkaProblem, postgresProblem } from '../services/preflight';
 import { ServiceProcesses } from '../services/service-processes';
 import { checksText, comparisonTable } from './demo-table';
 import { DEFAULT_SCHEDULE, QUICK_SCHEDULE, type DemoSchedule } from './demo-schedule';
+import { DEMO_DNS_ZONES, DnsFaceProcess, digTranscript } from './dns-face-process';
 import { EventLogObserver } from './event-log-observer';
 import { runFabric } from './fabric-run';
 import { Narrator } from './narration';
@@ -78,6 +79,7 @@ export async function runDemoDetailed(options: DemoOptions = {}): Promise<DemoRe
   let services: ServiceProcesses | null = null;
   let publisher: CommandPublisher | null = null;
   let observer: EventLogObserver | null = null;
+  let dnsFaces: { naive: DnsFaceProcess; dns: DnsFaceProcess } | null = null;
   try {
     const postgres = await postgresProblem(pool, config);
     if (postgres !== null) throw new Error(postgres);
@@ -88,6 +90,7 @@ export async function runDemoDetailed(options: DemoOptions = {}): Promise<DemoRe
       services = await ServiceProcesses.start({ echo: false, env });
       say(`  ${services.describe()}`);
     }
+    dnsFaces = await startDnsFaces(env, say);
     const kafka = createKafka(config, 'plan-fabric-demo', logger);
     publisher = new CommandPublisher(kafka, config);
     await publisher.connect();
@@ -97,10 +100,13 @@ export async function runDemoDetailed(options: DemoOptions = {}): Promise<DemoRe
     await register(publisher, observer, endpointId, schedule, say);
 
     say('\n1. the naive control plane: each actor writes the backend directly, after a check made when it started');
-    const naive = await runNaive(pool, endpointId, schedule, env, new Narrator('naive ', write, options.verbose === true));
+    const naiveDns = dnsFaces === null ? null : { port: dnsFaces.naive.port, name: dnsFaces.naive.nameOf(endpointId) };
+    const naive = await runNaive(pool, endpointId, schedule, env, new Narrator('naive ', write, options.verbose === true), naiveDns);
+    await showDig(naiveDns, say);
 
     say('\n2. the plan fabric: the same actors and timing, through the sequencer, with fenced backend writes');
     const servicesProblem = () => services?.problem() ?? null;
+    const fabricDns = dnsFaces === null ? null : { port: dnsFaces.dns.port, name: dnsFaces.dns.nameOf(endpointId) };
     const { result: fabric, checks } = await runFabric(
       pool,
       endpointId,
@@ -109,7 +115,9 @@ export async function runDemoDetailed(options: DemoOptions = {}): Promise<DemoRe
       new Narrator('fabric', write, options.verbose === true),
       observer,
       servicesProblem,
+      fabricDns,
     );
+    await showDig(fabricDns, say);
 
     const stagingProblems = stagingProblemsOf(naive);
     const fabricBroken = checks.some((check) => !check.ok);
@@ -117,6 +125,12 @@ export async function runDemoDetailed(options: DemoOptions = {}): Promise<DemoRe
     say(comparisonTable(naive, fabric));
     say('\nInvariants of the fabric run, re-checked from the command and event logs, the projection and dns.write_log:');
     say(checksText(checks));
+    if (naive.dns != null && fabric.dns != null) {
+      say(
+        `\nThrough DNS (${naive.dns.name} and ${fabric.dns.name}, asked every 100 ms): once the endpoint was live, ` +
+          `the naive plane answered ${naive.dns.emptyAfterLive} times with no records; the fabric ${fabric.dns.emptyAfterLive} times.`,
+      );
+    }
     for (const problem of stagingProblems) say(`\nSTAGING WRONG: ${problem}`);
     say(
       fabricBroken
@@ -130,6 +144,7 @@ export async function runDemoDetailed(options: DemoOptions = {}): Promise<DemoRe
     await observer?.stop().catch((error: unknown) => logger.warn('stopping the event observer failed', { error }));
     await publisher?.disconnect().catch((error: unknown) => logger.warn('closing the command producer failed', { error }));
     await services?.stop();
+    await Promise.all([dnsFaces?.naive.stop(), dnsFaces?.dns.stop()]);
     await pool.end();
   }
 }
@@ -181,6 +196,45 @@ async function register(
     throw new Error(`registering ${endpointId} was not accepted: ${first?.type === 'CommandRejected' ? first.data.reason : first?.type}`);
   }
   say(`registered ${endpointId}: enactors ${enactors.join(', ')}, quorum ${schedule.quorum}, minValidPlans ${schedule.minValidPlans}`);
+}
+
+/**
+ * One DNS face per backend, each its own zone and process, so a client's
+ * question names the control plane it asks (`<endpoint>.naive.internal` or
+ * `<endpoint>.fabric.internal`) and each face is exactly what `fabric dns`
+ * runs. Free ports, so a `fabric dns` already running is never in the way. A
+ * face that cannot start costs the demo its DNS lines, not the run.
+ */
+async function startDnsFaces(env: NodeJS.ProcessEnv, say: (line: string) => void): Promise<{ naive: DnsFaceProcess; dns: DnsFaceProcess } | null> {
+  say('starting the DNS faces (apps/dns: authoritative DNS on loopback, answering from each backend) …');
+  const started = await Promise.allSettled([
+    DnsFaceProcess.start({ backend: 'naive', zone: DEMO_DNS_ZONES.naive, port: 0 }, env),
+    DnsFaceProcess.start({ backend: 'dns', zone: DEMO_DNS_ZONES.dns, port: 0 }, env),
+  ]);
+  const [naive, dns] = started;
+  if (naive.status === 'fulfilled' && dns.status === 'fulfilled') {
+    say(`  naive: ${naive.value.describe()}`);
+    say(`  fabric: ${dns.value.describe()}`);
+    return { naive: naive.value, dns: dns.value };
+  }
+  for (const face of started) if (face.status === 'fulfilled') await face.value.stop();
+  const reason = started.flatMap((face) => (face.status === 'rejected' ? [String(face.reason instanceof Error ? face.reason.message : face.reason)] : []));
+  say(`  the DNS faces could not start, so this demo shows no DNS answers: ${reason.join('; ')}`);
+  return null;
+}
+
+/** A real `dig` against the run's DNS face once the run is over: what a client resolves now. */
+async function showDig(dns: { port: number; name: string } | null, say: (line: string) => void): Promise<void> {
+  if (dns === null) return;
+  const transcript = await digTranscript(dns.port, dns.name);
+  if (transcript === null) {
+    say(`
+  (install dig — apt-get install bind9-dnsutils — to see: dig @127.0.0.1 -p ${dns.port} ${dns.name} A)`);
+    return;
+  }
+  say(`
+  $ ${transcript.command}`);
+  for (const line of transcript.lines) say(`  ${line}`);
 }
 
 /** The naive run must really lose the records; otherwise the comparison shows nothing. */

@@ -4,7 +4,7 @@ import type { ActorSpec } from './actor-processes';
 import type { DemoSchedule } from './demo-schedule';
 import type { Narrator } from './narration';
 import type { RunResult } from './run-results';
-import { stageRun } from './staged-run';
+import { stageRun, type StagedRunInput } from './staged-run';
 
 const NAIVE_ENTRY = 'apps/naive/src/main.ts';
 
@@ -40,9 +40,16 @@ export function naiveActors(endpointId: string, schedule: DemoSchedule): { actor
  * writes the backend unconditionally; the clean-up deletes old plans and their
  * records without asking which one is live.
  */
-export async function runNaive(pool: Pool, endpointId: string, schedule: DemoSchedule, env: NodeJS.ProcessEnv, narrator: Narrator): Promise<RunResult> {
+export async function runNaive(
+  pool: Pool,
+  endpointId: string,
+  schedule: DemoSchedule,
+  env: NodeJS.ProcessEnv,
+  narrator: Narrator,
+  dns: StagedRunInput['dns'] = null,
+): Promise<RunResult> {
   const { actors, planner } = naiveActors(endpointId, schedule);
-  const { monitor, reports } = await stageRun({ pool, schema: 'naive', endpointId, schedule, env, actors, planner, narrator });
+  const { monitor, reports, dns: dnsAnswers } = await stageRun({ pool, schema: 'naive', endpointId, schedule, env, actors, planner, narrator, dns });
 
   const writes = await readWriteLog(pool, 'naive', endpointId);
   const cleanup = await readCleanupLog(pool, endpointId);
@@ -62,5 +69,6 @@ export async function runNaive(pool: Pool, endpointId: string, schedule: DemoSch
     finalGeneration: live?.generation ?? null,
     finalRecords: live?.records.length ?? 0,
     decidedGeneration: null,
+    dns: dnsAnswers,
   };
 }

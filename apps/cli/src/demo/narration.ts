@@ -1,4 +1,5 @@
 import type { ActivityReport } from '@plan-fabric/actors';
+import type { DnsProbeSample } from './dns-probe';
 import type { MonitorSample } from './record-set-monitor';
 
 /**
@@ -10,6 +11,7 @@ import type { MonitorSample } from './record-set-monitor';
 export class Narrator {
   private startMs: number | null = null;
   private readonly failuresSeen = new Set<string>();
+  private dnsLive = false;
 
   constructor(
     private readonly label: string,
@@ -36,6 +38,28 @@ export class Narrator {
     else {
       const back = (previous?.recordSet?.generation ?? 0) > set.generation ? ` — went BACK from gen ${previous?.recordSet?.generation}` : '';
       this.say(sample.atMs, `backend serves gen ${set.generation} (${set.records.length} records, by ${set.writtenBy})${back}`);
+    }
+  }
+
+  /** What the DNS face answered the probe: each change of kind of answer; with verbose, each change of addresses too. */
+  dns(name: string, sample: DnsProbeSample, previous: DnsProbeSample | null): void {
+    const sameKind = previous !== null && previous.kind === sample.kind && previous.error === sample.error;
+    if (sameKind && !this.verbose) return;
+    const asked = `DNS ${name} A →`;
+    switch (sample.kind) {
+      case 'records':
+        this.dnsLive = true;
+        this.say(sample.atMs, `${asked} ${sample.addresses.join(', ')} (TTL ${sample.ttl ?? '?'})`);
+        break;
+      case 'empty':
+        this.say(sample.atMs, this.dnsLive ? `${asked} NOERROR, no records: clients of the endpoint resolve NOTHING` : `${asked} NOERROR, no records yet (nothing live)`);
+        break;
+      case 'nxdomain':
+        this.say(sample.atMs, this.dnsLive ? `${asked} NXDOMAIN: clients of the endpoint resolve NOTHING` : `${asked} NXDOMAIN (the endpoint has no plan yet)`);
+        break;
+      case 'failed':
+        this.say(sample.atMs, `${asked} no answer (${sample.error ?? 'error'})`);
+        break;
     }
   }
 

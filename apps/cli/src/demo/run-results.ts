@@ -1,3 +1,4 @@
+import type { DnsProbeResult } from './dns-probe';
 import type { MonitorResult } from './record-set-monitor';
 
 /** What one run (naive or fabric) did to the endpoint, for the side-by-side table. */
@@ -19,6 +20,8 @@ export interface RunResult {
   readonly finalRecords: number;
   /** The fabric's decided active generation (null for the naive run). */
   readonly decidedGeneration: number | null;
+  /** What the run's DNS face answered a client asking every 100 ms; absent or null without a DNS face. */
+  readonly dns?: DnsProbeResult | null;
 }
 
 /** One invariant check of the fabric run. */

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { sleep, type ActivityReport, type BackendSchema } from '@plan-fabric/actors';
 import { ActorProcesses, type ActorSpec } from './actor-processes';
 import type { DemoSchedule } from './demo-schedule';
+import { DnsProbe, type DnsProbeResult } from './dns-probe';
 import type { Narrator } from './narration';
 import { RecordSetMonitor, type MonitorResult } from './record-set-monitor';
 
@@ -18,11 +19,18 @@ export interface StagedRunInput {
   readonly narrator: Narrator;
   /** Something else the run depends on that died (the sequencer), or null. */
   readonly servicesProblem?: () => string | null;
+  /** The DNS face answering for this run's backend: probed every DNS_PROBE_EVERY_MS while the run goes. */
+  readonly dns?: { readonly port: number; readonly name: string } | null;
 }
+
+/** How often the DNS probe asks the DNS face, as a client would. */
+export const DNS_PROBE_EVERY_MS = 100;
 
 export interface StagedRunOutput {
   readonly monitor: MonitorResult;
   readonly reports: readonly ActivityReport[];
+  /** What the DNS face answered during the run; null without one. */
+  readonly dns: DnsProbeResult | null;
 }
 
 /**
@@ -45,12 +53,16 @@ export async function stageRun(input: StagedRunInput): Promise<StagedRunOutput> 
   const monitor = new RecordSetMonitor(input.pool, input.schema, input.endpointId, schedule.sampleEveryMs, (sample, previous) =>
     narrator.backend(sample, previous),
   );
+  const dns = input.dns ?? null;
+  const probe = dns === null ? null : new DnsProbe(dns.name, dns.port, DNS_PROBE_EVERY_MS, (sample, previous) => narrator.dns(dns.name, sample, previous));
   let result: MonitorResult | null = null;
+  let dnsResult: DnsProbeResult | null = null;
   try {
     const names = [...input.actors, input.planner].map((actor) => actor.name).join(', ');
     await withProgress(narrator, `starting ${names} (each is its own process)`, async () => {
       await processes.start(input.actors);
       monitor.start();
+      probe?.start();
       await processes.start([input.planner]);
     });
     const startedAt = Date.now();
@@ -68,11 +80,13 @@ export async function stageRun(input: StagedRunInput): Promise<StagedRunOutput> 
     }
     // The run's window ends here: what the backend served after it is not counted.
     result = await monitor.stop();
+    dnsResult = (await probe?.stop()) ?? null;
   } finally {
     result ??= await monitor.stop();
+    dnsResult ??= (await probe?.stop()) ?? null;
     await withProgress(narrator, 'stopping the actors', () => processes.stop());
   }
-  return { monitor: result, reports };
+  return { monitor: result, reports, dns: dnsResult };
 }
 
 const PROGRESS_EVERY_MS = 5_000;

@@ -14,6 +14,7 @@ import type { Actor, Command, CommandPayloads, CommandType, PlanRecord } from '.
 import { decide, type CommandRecord } from '../decide';
 import { outcomeOf, type EventData, type EventType, type FabricEvent } from '../events';
 import { parseEvent } from '../event-schema';
+import { eventHash } from '../hash-chain';
 import { checkStep } from '../invariants';
 import type { RejectionReason } from '../reasons';
 import { evolve, initialState, type EndpointState } from '../state';
@@ -100,7 +101,7 @@ export interface Attempt {
 }
 export const attempt = (item: Command | RawRecord): Attempt => ({ attempt: item });
 
-/** A past event, evolved without decide; seq, endpoint and offset are filled in. */
+/** A past event, evolved without decide; seq, endpoint, offset and prevHash are filled in. */
 export type GivenEvent = {
   [T in EventType]: { readonly type: T; readonly data: EventData[T]; readonly commandId?: string | null };
 }[EventType];
@@ -126,7 +127,7 @@ export function assertSound(before: EndpointState, event: FabricEvent, after: En
   if (outcomeOf(event) !== 'accepted') {
     const decided = event.type === 'CommandRejected' ? after.decided : before.decided;
     expect(snapshot(after), `a ${event.type} changes nothing but the log position`).toEqual(
-      snapshot({ ...before, nextSeq: event.seq + 1, nextCommandOffset: event.commandOffset + 1, decided }),
+      snapshot({ ...before, nextSeq: event.seq + 1, nextCommandOffset: event.commandOffset + 1, lastEventHash: eventHash(event), decided }),
     );
   }
 }
@@ -167,6 +168,7 @@ export function given(...items: GivenItem[]): Scenario {
         endpointId: state.endpointId,
         commandOffset: state.nextCommandOffset,
         commandId: item.commandId === undefined ? `given-${state.nextSeq}` : item.commandId,
+        prevHash: state.lastEventHash,
         type: item.type,
         data: item.data,
       } as FabricEvent;

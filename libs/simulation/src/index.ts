@@ -1,0 +1,11 @@
+export * from './choices';
+export * from './simulator';
+export * from './shrink';
+export * from './sim-runner';
+export * from './broken';
+export { commandText, textOf } from './command-text';
+export { SIM_ENDPOINT, type WorldConfig } from './sim-actors';
+export { SimDnsBackend, backendViolation, type Fence, type ServedRecordSet } from './sim-backend';
+export * from './explore/explorer';
+export * from './explore/fabric-model';
+export * from './explore/naive-model';
