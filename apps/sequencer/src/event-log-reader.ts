@@ -1,6 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from '@plan-fabric/config';
-import { evolve, initialState, parseEvent, type EndpointState } from '@plan-fabric/domain';
+import { assertStep, evolve, initialState, parseEvent, type EndpointState } from '@plan-fabric/domain';
 
 /** Bounds of a state rebuild. */
 export interface RebuildLimits {
@@ -53,7 +53,11 @@ export async function readEndpointState(
         try {
           for (const message of batch.messages) {
             if (message.value === null) throw new Error(`event record at offset ${message.offset} of ${topic} has no value`);
-            state = evolve(state, parseEvent(message.value.toString('utf8')));
+            // Checked like every decision: an edited, reordered or cut log (the hash chain) stops the rebuild.
+            const before = state;
+            const event = parseEvent(message.value.toString('utf8'));
+            state = evolve(before, event);
+            assertStep({ before, event, after: state });
           }
         } catch (error) {
           settle(error as Error);
