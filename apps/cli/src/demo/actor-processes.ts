@@ -1,3 +1,4 @@
+import { forEachLine } from '@plan-fabric/config';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { parseActivityLine, type ActivityReport } from '@plan-fabric/actors';
 import { onInterrupt } from '../cli/interrupts';
@@ -139,22 +140,4 @@ export class ActorProcesses {
   private tailText(actor: Running): string {
     return actor.tail.length === 0 ? '    (no output)' : actor.tail.map((line) => `    ${line}`).join('\n');
   }
-}
-
-function forEachLine(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
-  if (stream === null) return;
-  let buffered = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buffered += chunk;
-    let newline = buffered.indexOf('\n');
-    while (newline >= 0) {
-      onLine(buffered.slice(0, newline));
-      buffered = buffered.slice(newline + 1);
-      newline = buffered.indexOf('\n');
-    }
-  });
-  stream.on('end', () => {
-    if (buffered !== '') onLine(buffered);
-  });
 }

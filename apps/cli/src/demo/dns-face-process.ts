@@ -1,3 +1,4 @@
+import { forEachLine } from '@plan-fabric/config';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { onInterrupt } from '../cli/interrupts';
@@ -177,23 +178,5 @@ function killAtExit(child: ChildProcess): void {
   exitHookInstalled = true;
   process.on('exit', () => {
     for (const running of liveChildren) running.kill('SIGKILL');
-  });
-}
-
-function forEachLine(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
-  if (stream === null) return;
-  let buffered = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buffered += chunk;
-    let newline = buffered.indexOf('\n');
-    while (newline >= 0) {
-      onLine(buffered.slice(0, newline));
-      buffered = buffered.slice(newline + 1);
-      newline = buffered.indexOf('\n');
-    }
-  });
-  stream.on('end', () => {
-    if (buffered !== '') onLine(buffered);
   });
 }

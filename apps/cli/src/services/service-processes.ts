@@ -1,3 +1,4 @@
+import { forEachLine } from '@plan-fabric/config';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -184,22 +185,4 @@ function isStartedLine(line: string, name: string): boolean {
   } catch {
     return false;
   }
-}
-
-function forEachLine(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
-  if (stream === null) return;
-  let buffered = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buffered += chunk;
-    let newline = buffered.indexOf('\n');
-    while (newline >= 0) {
-      onLine(buffered.slice(0, newline));
-      buffered = buffered.slice(newline + 1);
-      newline = buffered.indexOf('\n');
-    }
-  });
-  stream.on('end', () => {
-    if (buffered !== '') onLine(buffered);
-  });
 }
