@@ -44,15 +44,16 @@ describe('DnsProbe', () => {
     script = { kind: 'nxdomain' };
     probe.start();
     await waitFor(probe, 2);
+    // Six queries per phase: on a loaded machine a query sent before a switch can be answered after it.
     script = { kind: 'empty' };
-    await waitFor(probe, 5);
+    await waitFor(probe, 8);
     script = { kind: 'records', addresses: [[192, 0, 2, 1], [192, 0, 2, 2]] };
-    await waitFor(probe, 9);
+    await waitFor(probe, 14);
     script = { kind: 'empty' };
-    await waitFor(probe, 13);
+    await waitFor(probe, 20);
     const result = await probe.stop();
 
-    expect(result.queries).toBeGreaterThanOrEqual(13);
+    expect(result.queries).toBeGreaterThanOrEqual(20);
     expect(result.withRecords).toBeGreaterThanOrEqual(3);
     expect(result.emptyBeforeLive).toBeGreaterThanOrEqual(4);
     expect(result.emptyAfterLive).toBeGreaterThanOrEqual(3);
