@@ -1,4 +1,4 @@
-import { createLogger, loadConfig } from '@plan-fabric/config';
+import { createLogger, loadConfig, stopOnSignals } from '@plan-fabric/config';
 import { dashboardSettings, startDashboard } from './index';
 
 async function main(): Promise<void> {
@@ -6,18 +6,7 @@ async function main(): Promise<void> {
   const logger = createLogger('dashboard', config.logLevel);
   const dashboard = await startDashboard(config, dashboardSettings(config), logger);
   process.stderr.write(`dashboard at ${dashboard.url}\n`);
-  const shutdown = (signal: string) => {
-    logger.info('shutting down', { signal });
-    dashboard.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('shutdown failed', { error });
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  stopOnSignals(dashboard, logger);
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { createLogger, loadConfig } from '@plan-fabric/config';
+import { createLogger, loadConfig, stopOnSignals } from '@plan-fabric/config';
 import { DNS_USAGE, readDnsSettings, startDnsFace } from './index';
 
 async function main(): Promise<void> {
@@ -17,18 +17,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('dns', config.logLevel);
   const face = await startDnsFace(config, logger, settings);
-  const shutdown = (signal: string) => {
-    logger.info('shutting down', { signal });
-    face.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('shutdown failed', { error });
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  stopOnSignals(face, logger);
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { createLogger, loadConfig } from '@plan-fabric/config';
+import { createLogger, loadConfig, stopOnSignals } from '@plan-fabric/config';
 import { metricsPortOf, parseMetricsPort } from '@plan-fabric/metrics';
 import { startSequencer } from './index';
 
@@ -10,18 +10,7 @@ async function main(): Promise<void> {
   // GET /metrics on FABRIC_METRICS_PORT (the projector takes the port after it); unset: no listener.
   const metricsPort = metricsPortOf('sequencer', parseMetricsPort(process.env['FABRIC_METRICS_PORT']));
   const sequencer = await startSequencer(config, logger, { faultPauseBeforeCommitMs }, { port: metricsPort });
-  const shutdown = (signal: string) => {
-    logger.info('shutting down', { signal });
-    sequencer.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('shutdown failed', { error });
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  stopOnSignals(sequencer, logger);
 }
 
 main().catch((error: unknown) => {

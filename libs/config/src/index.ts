@@ -1,3 +1,4 @@
 export * from './config';
 export * from './logger';
 export * from './lines';
+export * from './shutdown';
