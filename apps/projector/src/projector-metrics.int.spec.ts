@@ -80,7 +80,11 @@ describe('projector /metrics', () => {
     // which only a consumer that read past it could tell from an event).
     await writeEvents(endpointId, log.events.slice(10, 13));
     const metrics = new ProjectorMetrics();
-    expect(await metrics.refreshLag(admin, pool, [{ endpointId, topic: names.events(endpointId) }])).toEqual([]);
+    // The commit marker reaches the partition after commit() returns; until then the last stable offset lags behind.
+    await eventually(async () => {
+      expect(await metrics.refreshLag(admin, pool, [{ endpointId, topic: names.events(endpointId) }])).toEqual([]);
+      return metrics.projectionLag.get({ endpoint: endpointId }) === 3 + 2;
+    }, 10_000, 'the new transaction to be readable');
     expect(metrics.projectionLag.get({ endpoint: endpointId })).toBe(3 + 2);
   });
 });
