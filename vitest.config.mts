@@ -10,6 +10,8 @@ const alias = {
   '@plan-fabric/kafka': lib('kafka'),
   '@plan-fabric/db': lib('db'),
   '@plan-fabric/config': lib('config'),
+  '@plan-fabric/crypto': lib('crypto'),
+  '@plan-fabric/identity': lib('identity'),
   '@plan-fabric/actors': lib('actors'),
   '@plan-fabric/testing': lib('testing'),
   '@plan-fabric/simulation': lib('simulation'),

@@ -40,9 +40,24 @@ const RETRIABLE = new Set([
 ]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// SASL/SCRAM-SHA-512 as the admin principal when KAFKA_CREDENTIALS_FILE (the file stack.sh writes,
+// `principal=password` lines) exists; a broker without authentication otherwise. Nothing of it is printed.
+function adminSasl() {
+  const file = process.env.KAFKA_CREDENTIALS_FILE;
+  if (!file || !require('node:fs').existsSync(file)) return undefined;
+  const line = require('node:fs')
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('admin='));
+  if (line === undefined) throw new Error(`${file} has no admin principal`);
+  return { mechanism: 'scram-sha-512', username: 'admin', password: line.slice('admin='.length).trim() };
+}
+const sasl = adminSasl();
+
 const kafka = new Kafka({
   clientId: 'plan-fabric-kafka-ready',
   brokers,
+  ...(sasl && { sasl }),
   connectionTimeout: 3000,
   requestTimeout: 5000,
   retry: { retries: checkCoordinators ? 10 : 0, initialRetryTime: 100, maxRetryTime: 1000 },

@@ -7,7 +7,19 @@
 #                                  check Postgres
 #   bash scripts/stack.sh down     stop the broker this script started (never touches Postgres)
 #   bash scripts/stack.sh status   does Kafka answer? does Postgres answer? (exit 0 only if both do)
-#   bash scripts/stack.sh reset    down + delete the Kafka data dir (keeps the jar cache)
+#   bash scripts/stack.sh reset    down + delete the Kafka data dir (keeps the jar cache and the credentials)
+#   bash scripts/stack.sh acl <prefix>…        grant the standard ACL set (libs/kafka/src/acl.ts) for topic prefixes
+#   bash scripts/stack.sh rotate [principal…]  new passwords for these principals (default: all), set on the running broker
+#   bash scripts/stack.sh credentials          only write the credentials file (for docker-compose.yml)
+#
+# Authentication: the client listener is SASL_PLAINTEXT with SCRAM-SHA-512, one principal per service
+# (admin, the super user, and the services of libs/config/src/kafka-credentials.ts), StandardAuthorizer
+# with allow.everyone.if.no.acl.found=false and the ACLs of libs/kafka/src/acl.ts for the topic prefix
+# `planfabric` (and FABRIC_TOPIC_PREFIX). Passwords are generated on the first `up` into
+# $PLAN_FABRIC_HOME/kafka-credentials (mode 0600, `principal=password` lines), where the services read
+# theirs; they are never printed. The controller listener stays PLAINTEXT on 127.0.0.1: the broker and
+# this script reach it as ANONYMOUS, a super user. A data dir formatted before authentication is moved
+# aside (kafka-data/logs.pre-auth-<time>) and formatted again.
 #
 # Environment:
 #   PLAN_FABRIC_HOME       cache + data root            (default ~/.cache/plan-fabric)
@@ -38,6 +50,11 @@ SERVER_PROPS="$DATA_DIR/server.properties"
 LOG4J_CONFIG="$DATA_DIR/log4j2.properties"
 CLUSTER_ID_FILE="$DATA_DIR/cluster-id"
 PID_FILE="$DATA_DIR/kafka.pid"
+CREDENTIALS_FILE="$PF_HOME/kafka-credentials"
+# Users the broker of this data dir knows (one name a line); absent: formatted before authentication.
+AUTH_MARKER="$DATA_DIR/scram-users"
+ACL_MARKER="$DATA_DIR/acl-prefixes"
+PRINCIPALS="admin sequencer projector planner enactor janitor operator dashboard audit naive"
 LOG_FILE="$DATA_DIR/kafka.log"
 KAFKA_LOG_DIRS="$DATA_DIR/logs"
 
@@ -49,6 +66,7 @@ KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 READY_SCRIPT="$REPO_ROOT/scripts/kafka-ready.cjs"
+ADMIN_SCRIPT="$REPO_ROOT/scripts/kafka-admin.ts"
 
 say() { echo "stack: $*"; }
 warn() { echo "stack: $*" >&2; }
@@ -145,7 +163,71 @@ require_kafkajs() {
 kafka_answers() { # [timeout_ms] [--coordinators] -> quiet readiness probe; prints kafka-ready's line on success
   local timeout_ms="${1:-8000}"
   shift || true
-  KAFKA_BROKERS="$BROKERS" KAFKA_READY_TIMEOUT_MS="$timeout_ms" node "$READY_SCRIPT" "$@" 2>/dev/null
+  KAFKA_BROKERS="$BROKERS" KAFKA_CREDENTIALS_FILE="$CREDENTIALS_FILE" KAFKA_READY_TIMEOUT_MS="$timeout_ms" node "$READY_SCRIPT" "$@" 2>/dev/null
+}
+
+kafka_admin() { # scripts/kafka-admin.ts as admin of this stack's broker (passwords from the credentials file)
+  (cd "$REPO_ROOT" && KAFKA_BROKERS="$BROKERS" KAFKA_CREDENTIALS_FILE="$CREDENTIALS_FILE" LOG_LEVEL=warn \
+    node --import tsx "$ADMIN_SCRIPT" "$@")
+}
+
+# ---------------------------------------------------------------- credentials
+
+new_password() { # 32 characters of base64url: nothing a properties file, JAAS or SCRAM would need quoted
+  head -c 24 /dev/urandom | base64 | tr '+/' '-_'
+}
+
+# Adds a password for every principal the file lacks (all of them the first time). Mode 0600, never printed.
+ensure_credentials() {
+  local name added=""
+  (
+    umask 077
+    [[ -f "$CREDENTIALS_FILE" ]] || printf '# Kafka SASL/SCRAM-SHA-512 passwords of the local stack (scripts/stack.sh), principal=password\n' >"$CREDENTIALS_FILE"
+  )
+  chmod 600 "$CREDENTIALS_FILE"
+  for name in $PRINCIPALS; do
+    if ! grep -q "^$name=" "$CREDENTIALS_FILE"; then
+      printf '%s=%s\n' "$name" "$(new_password)" >>"$CREDENTIALS_FILE"
+      added="$added $name"
+    fi
+  done
+  [[ -z "$added" ]] || say "generated Kafka passwords for${added} in $CREDENTIALS_FILE (mode 0600)"
+}
+
+credential_of() { # principal -> its password, for the broker's own config only
+  sed -n "s/^$1=//p" "$CREDENTIALS_FILE" | head -n 1
+}
+
+# The principals of the credentials file the broker does not know yet: created through the controller listener.
+ensure_scram_users() {
+  local name missing="" attempt
+  for name in $PRINCIPALS; do
+    grep -qx "$name" "$AUTH_MARKER" 2>/dev/null || missing="$missing $name"
+  done
+  [[ -n "$missing" ]] || return 0
+  for attempt in $(seq 1 60); do
+    if port_open "$KAFKA_CONTROLLER_PORT" && kafka_admin users "127.0.0.1:$KAFKA_CONTROLLER_PORT" $missing >/dev/null 2>"$DATA_DIR/scram.err"; then
+      for name in $missing; do echo "$name" >>"$AUTH_MARKER"; done
+      say "created SCRAM-SHA-512 users:$missing"
+      return 0
+    fi
+    sleep 1
+  done
+  warn "could not create the SCRAM users through the controller on port $KAFKA_CONTROLLER_PORT:"
+  cat "$DATA_DIR/scram.err" >&2
+  exit 1
+}
+
+# The standard ACL set for the default prefix and FABRIC_TOPIC_PREFIX, once per data dir and prefix.
+ensure_acls() {
+  local prefix missing=""
+  for prefix in planfabric ${FABRIC_TOPIC_PREFIX:-}; do
+    grep -qxF "$prefix" "$ACL_MARKER" 2>/dev/null || missing="$missing $prefix"
+  done
+  [[ -n "$missing" ]] || return 0
+  # shellcheck disable=SC2086 # a list of prefixes
+  kafka_admin acl $missing || die "granting the ACLs for$missing failed"
+  for prefix in $missing; do echo "$prefix" >>"$ACL_MARKER"; done
 }
 
 # ---------------------------------------------------------------- fetch
@@ -212,18 +294,31 @@ fetch_kafka() {
 
 write_config() {
   mkdir -p "$DATA_DIR" "$KAFKA_LOG_DIRS"
-  cat >"$SERVER_PROPS" <<EOF
+  # It holds the admin password (the broker's own SASL login): readable by this user only.
+  rm -f "$SERVER_PROPS"
+  (umask 077 && : >"$SERVER_PROPS")
+  cat >>"$SERVER_PROPS" <<EOF
 # Generated by scripts/stack.sh on every start; edit the script, not this file.
 # Single-node KRaft: this one JVM is both broker and controller.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=SASL_PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:$KAFKA_PORT
+inter.broker.listener.name=SASL_PLAINTEXT
+listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs=$KAFKA_LOG_DIRS
+
+# Clients authenticate with SCRAM-SHA-512 (users: $CREDENTIALS_FILE); the broker itself as admin.
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(credential_of admin)";
+# Whatever the ACLs (libs/kafka/src/acl.ts) do not allow is refused. ANONYMOUS is who connects over the
+# PLAINTEXT controller listener on loopback (the broker registering itself, stack.sh creating users).
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:admin;User:ANONYMOUS
 
 # One broker: every internal topic must live with replication factor 1.
 offsets.topic.replication.factor=1
@@ -266,9 +361,22 @@ kafka_java() { # run a Kafka main class with the cached classpath
 }
 
 format_storage() {
+  if [[ -f "$KAFKA_LOG_DIRS/meta.properties" && ! -f "$AUTH_MARKER" ]]; then
+    # Formatted by a stack.sh from before authentication: no users, no ACLs, clients without credentials.
+    local aside
+    aside="$DATA_DIR/logs.pre-auth-$(date +%Y%m%d-%H%M%S)"
+    mv "$KAFKA_LOG_DIRS" "$aside"
+    rm -f "$ACL_MARKER"
+    warn "this Kafka data dir was formatted before authentication (SASL/SCRAM + ACLs) was added;"
+    warn "  its topics are moved aside to $aside and the broker starts empty with authentication on."
+    warn "  (delete that directory when you no longer need it; \`stack.sh reset\` deletes everything)"
+    mkdir -p "$KAFKA_LOG_DIRS"
+  fi
   if [[ -f "$KAFKA_LOG_DIRS/meta.properties" ]]; then
     return 0
   fi
+  # a new cluster knows no users and no ACLs yet
+  rm -f "$AUTH_MARKER" "$ACL_MARKER"
   local cluster_id
   if [[ -s "$CLUSTER_ID_FILE" ]]; then
     cluster_id="$(cat "$CLUSTER_ID_FILE")"
@@ -284,6 +392,7 @@ format_storage() {
     tail -n 20 "$DATA_DIR/format.log" >&2
     exit 1
   fi
+  : >"$AUTH_MARKER"
 }
 
 # ---------------------------------------------------------------- start / wait
@@ -344,16 +453,22 @@ wait_until_serving() { # pid -> waits until a metadata request succeeds and the 
 
 # ---------------------------------------------------------------- postgres
 
+redacted_url() { # a connection string with its password (if any) shown as ***
+  sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#' <<<"$1"
+}
+
 check_postgres() { # -> 0 if Postgres answers; prints a plain line either way
+  local shown
+  shown="$(redacted_url "$DATABASE_URL")"
   if ! command -v psql >/dev/null 2>&1; then
-    warn "Postgres: psql is not installed, cannot check $DATABASE_URL: apt-get install -y postgresql-client"
+    warn "Postgres: psql is not installed, cannot check $shown: apt-get install -y postgresql-client"
     return 1
   fi
   if psql "$DATABASE_URL" -XAtqc 'select 1' >/dev/null 2>&1; then
-    say "Postgres answers at $DATABASE_URL"
+    say "Postgres answers at $shown"
     return 0
   fi
-  warn "Postgres does not answer at $DATABASE_URL"
+  warn "Postgres does not answer at $shown"
   if [[ "$DATABASE_URL" =~ @(127\.0\.0\.1|localhost)(:|/) ]]; then
     if [[ -d /etc/postgresql ]]; then
       warn "  start the local cluster: pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start"
@@ -389,13 +504,20 @@ cmd_up() {
   local pid
   if pid="$(running_pid)"; then
     if port_open "$KAFKA_PORT"; then
-      say "Kafka already running at $BROKERS (pid $pid)"
+      if [[ ! -f "$AUTH_MARKER" ]]; then
+        say "Kafka already running at $BROKERS (pid $pid), WITHOUT authentication (started by a stack.sh from before SASL/ACLs);"
+        say "  \`bash scripts/stack.sh down && bash scripts/stack.sh up\` switches it over (its topics are moved aside)"
+      else
+        say "Kafka already running at $BROKERS (pid $pid)"
+      fi
       check_postgres || exit 1
       return 0
     fi
     # our process is alive but not listening yet: probably still starting
     require_kafkajs
+    [[ -f "$AUTH_MARKER" ]] && ensure_scram_users
     wait_until_serving "$pid"
+    [[ -f "$AUTH_MARKER" ]] && ensure_acls
     check_postgres || exit 1
     return 0
   fi
@@ -413,10 +535,13 @@ cmd_up() {
   require_kafkajs
   require_java
   fetch_kafka
+  ensure_credentials
   write_config
   format_storage
   start_broker
+  ensure_scram_users
   wait_until_serving "$(cat "$PID_FILE")"
+  ensure_acls
   check_postgres || pg_ok=1
   return "$pg_ok"
 }
@@ -483,8 +608,54 @@ cmd_reset() {
   fi
 }
 
+cmd_acl() { # prefix…
+  (($# > 0)) || die "usage: bash scripts/stack.sh acl <topic prefix>…"
+  [[ -f "$CREDENTIALS_FILE" ]] || die "no $CREDENTIALS_FILE: \`bash scripts/stack.sh up\` creates it (and the broker's users)"
+  require_kafkajs
+  kafka_admin acl "$@"
+  if is_local_brokers; then
+    local prefix
+    for prefix in "$@"; do grep -qxF "$prefix" "$ACL_MARKER" 2>/dev/null || echo "$prefix" >>"$ACL_MARKER"; done
+  fi
+}
+
+cmd_rotate() { # [principal…]: new passwords, set on the running local broker; restart the services afterwards
+  is_local_brokers || die "rotate changes the local broker's users; for KAFKA_BROKERS=$BROKERS use its own admin tools"
+  local pid
+  pid="$(running_pid)" || die "the local Kafka is not running: \`bash scripts/stack.sh up\` first"
+  [[ -f "$AUTH_MARKER" ]] || die "the running Kafka has no authentication yet: \`bash scripts/stack.sh down && bash scripts/stack.sh up\`"
+  local names="${*:-$PRINCIPALS}" name tmp
+  for name in $names; do
+    [[ " $PRINCIPALS " == *" $name "* ]] || die "unknown principal '$name' (one of: $PRINCIPALS)"
+  done
+  require_kafkajs
+  tmp="$(mktemp "$PF_HOME/.kafka-credentials.XXXXXX")"
+  chmod 600 "$tmp"
+  while IFS= read -r line; do
+    name="${line%%=*}"
+    if [[ "$line" != \#* && " $names " == *" $name "* ]]; then
+      printf '%s=%s\n' "$name" "$(new_password)"
+    else
+      printf '%s\n' "$line"
+    fi
+  done <"$CREDENTIALS_FILE" >"$tmp"
+  # shellcheck disable=SC2086 # a list of names
+  CREDENTIALS_FILE="$tmp" kafka_admin users "127.0.0.1:$KAFKA_CONTROLLER_PORT" $names >/dev/null || {
+    rm -f "$tmp"
+    die "the broker refused the new passwords; nothing changed"
+  }
+  mv -f "$tmp" "$CREDENTIALS_FILE"
+  say "new passwords for $names are set on the broker and in $CREDENTIALS_FILE; restart the services that use them"
+  if [[ " $names " == *" admin "* ]]; then
+    # The broker logs in to itself as admin (transaction markers): restart it with the new password.
+    say "admin changed: restarting the broker with its new login ..."
+    cmd_down
+    cmd_up
+  fi
+}
+
 usage() {
-  echo "usage: bash scripts/stack.sh up|down|status|reset" >&2
+  echo "usage: bash scripts/stack.sh up|down|status|reset|acl <prefix>…|rotate [principal…]|credentials" >&2
   exit 2
 }
 
@@ -501,6 +672,19 @@ case "${1:-}" in
   reset)
     take_lock
     cmd_reset
+    ;;
+  acl)
+    shift
+    cmd_acl "$@"
+    ;;
+  credentials)
+    take_lock
+    ensure_credentials
+    ;;
+  rotate)
+    shift
+    take_lock
+    cmd_rotate "$@"
     ;;
   *) usage ;;
 esac

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { FabricConfig, Logger } from '@plan-fabric/config';
+import { KeyStore, KeyStoreSigner } from '@plan-fabric/identity';
 import { DASHBOARD_SETTINGS, FABRIC_CONFIG, LOGGER, OPERATOR_ACTIONS, READER_POOL } from './dashboard.constants';
 import { DashboardLifecycle } from './dashboard-lifecycle';
 import type { DashboardSettings } from './dashboard-settings';
@@ -29,7 +30,8 @@ export class DashboardModule {
         {
           provide: OPERATOR_ACTIONS,
           inject: [READER_POOL, KafkaPublisherSource],
-          useFactory: (pool: Pool, publishers: KafkaPublisherSource) => new OperatorActions(pool, publishers, settings),
+          useFactory: (pool: Pool, publishers: KafkaPublisherSource) =>
+            new OperatorActions(pool, publishers, settings, new KeyStoreSigner(new KeyStore(config.keysDir))),
         },
         ProjectionsService,
         ChangeStreamService,

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { Pool } from 'pg';
 import type { FabricConfig, Logger } from '@plan-fabric/config';
 import { connectFabricIo, Enactor, jsonLinesReporter, PgDnsBackend, type EnactorOptions, type FabricIo } from '@plan-fabric/actors';
+import { withKafkaPrincipal } from '@plan-fabric/kafka';
 import { createPool } from '@plan-fabric/db';
 import { ENACTOR_SETTINGS, FABRIC_CONFIG, LOGGER, ON_FATAL } from './enactor.constants';
 
@@ -23,8 +24,8 @@ export class EnactorService implements OnApplicationBootstrap, OnApplicationShut
     const { endpointId, enactorId } = this.settings;
     const reporter = jsonLinesReporter(enactorId);
     this.pool = createPool(this.config, this.logger, { applicationName: `enactor-${enactorId}`, maxConnections: 4 });
-    this.io = await connectFabricIo(this.config, this.logger, `enactor-${enactorId}`, endpointId, this.onFatal);
-    this.enactor = new Enactor(this.settings, this.io.publisher, new PgDnsBackend(this.pool), reporter, this.logger);
+    this.io = await connectFabricIo(withKafkaPrincipal(this.config, 'enactor'), this.logger, `enactor-${enactorId}`, endpointId, { role: 'enactor', id: enactorId }, this.onFatal);
+    this.enactor = new Enactor(this.settings, this.io.commands, new PgDnsBackend(this.pool), reporter, this.logger);
     await this.io.source.start(this.enactor.onEvent);
     this.enactor.start();
     reporter.report('ready', { role: 'enactor', endpointId });

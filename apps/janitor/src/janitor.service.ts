@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { FabricConfig, Logger } from '@plan-fabric/config';
 import { connectFabricIo, Janitor, jsonLinesReporter, type FabricIo, type JanitorOptions } from '@plan-fabric/actors';
+import { withKafkaPrincipal } from '@plan-fabric/kafka';
 import { FABRIC_CONFIG, JANITOR_SETTINGS, LOGGER, ON_FATAL } from './janitor.constants';
 
 /** Sweeps one endpoint's old plans; the sequencer refuses the unsafe deletes. */
@@ -19,8 +20,8 @@ export class JanitorService implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     const { endpointId, janitorId } = this.settings;
     const reporter = jsonLinesReporter(janitorId);
-    this.io = await connectFabricIo(this.config, this.logger, `janitor-${janitorId}`, endpointId, this.onFatal);
-    this.janitor = new Janitor(this.settings, this.io.publisher, reporter, this.logger);
+    this.io = await connectFabricIo(withKafkaPrincipal(this.config, 'janitor'), this.logger, `janitor-${janitorId}`, endpointId, { role: 'janitor', id: janitorId }, this.onFatal);
+    this.janitor = new Janitor(this.settings, this.io.commands, reporter, this.logger);
     await this.io.source.start(this.janitor.onEvent);
     this.janitor.start();
     reporter.report('ready', { role: 'janitor', endpointId });

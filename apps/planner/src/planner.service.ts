@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { FabricConfig, Logger } from '@plan-fabric/config';
 import { connectFabricIo, jsonLinesReporter, Planner, type FabricIo, type PlannerOptions } from '@plan-fabric/actors';
+import { withKafkaPrincipal } from '@plan-fabric/kafka';
 import { FABRIC_CONFIG, LOGGER, ON_FATAL, PLANNER_SETTINGS } from './planner.constants';
 
 /** Proposes new plans for one endpoint on a schedule; SIGUSR2 asks for one now. */
@@ -28,8 +29,8 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     const { endpointId, plannerId } = this.settings;
     const reporter = jsonLinesReporter(plannerId);
-    this.io = await connectFabricIo(this.config, this.logger, `planner-${plannerId}`, endpointId, this.onFatal);
-    this.planner = new Planner(this.settings, this.io.publisher, reporter, this.logger);
+    this.io = await connectFabricIo(withKafkaPrincipal(this.config, 'planner'), this.logger, `planner-${plannerId}`, endpointId, { role: 'planner', id: plannerId }, this.onFatal);
+    this.planner = new Planner(this.settings, this.io.commands, reporter, this.logger);
     await this.io.source.start(this.planner.onEvent);
     this.planner.start();
     process.on('SIGUSR2', this.onRequest);

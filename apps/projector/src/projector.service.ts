@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { Admin, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { servesEndpoint, type FabricConfig, type Logger } from '@plan-fabric/config';
-import { createPool, migrate, ProjectionWriter } from '@plan-fabric/db';
+import { createPool, migrate, ProjectionWriter, projectorDatabaseUrl, PROJECTOR_ROLE } from '@plan-fabric/db';
 import { createKafka, topicNames, TopicWatcher } from '@plan-fabric/kafka';
 import { startMetricsServer, type MetricsServer } from '@plan-fabric/metrics';
 import { EndpointProjector, type ProjectorSettings } from './endpoint-projector';
@@ -32,9 +32,10 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(PROJECTOR_METRICS) private readonly metrics: ProjectorMetrics,
     @Inject(PROJECTOR_METRICS_OPTIONS) private readonly metricsOptions: ProjectorMetricsOptions,
   ) {
-    this.kafka = createKafka(config, `projector-${this.instanceId}`, logger);
+    this.kafka = createKafka(config, `projector-${this.instanceId}`, logger, 'projector');
     this.admin = this.kafka.admin();
-    this.pool = createPool(config, logger, { applicationName: 'plan-fabric-projector' });
+    // The projection is written as fabric_projector (rows of schema fabric only); the owner only migrates.
+    this.pool = createPool({ ...config, databaseUrl: projectorDatabaseUrl(config.databaseUrl) }, logger, { applicationName: 'plan-fabric-projector' });
     const names = topicNames(config.topicPrefix);
     const pauseMs = settings.faultPauseBeforeCommitMs;
     this.writer = new ProjectionWriter(this.pool, logger, {
@@ -51,7 +52,15 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationBootstrap(): Promise<void> {
     try {
-      await migrate(this.pool, this.logger);
+      // Migrations are DDL: as the owner (DATABASE_URL), on a connection of their own, before the writer connects.
+      const owner = createPool(this.config, this.logger, { maxConnections: 1, applicationName: 'plan-fabric-projector-migrate' });
+      try {
+        await migrate(owner, this.logger);
+      } finally {
+        await owner.end().catch(() => undefined);
+      }
+      const { rows } = await this.pool.query<{ role: string }>('SELECT current_user AS role');
+      if (rows[0]?.role !== PROJECTOR_ROLE) this.logger.warn('the projector writes as a role other than fabric_projector', { role: rows[0]?.role });
       await this.admin.connect();
       await this.startMetrics();
       const names = topicNames(this.config.topicPrefix);

@@ -1,6 +1,6 @@
 import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from '@plan-fabric/config';
-import { assertStep, canonicalJson, sequence, type EndpointState, type FabricEvent } from '@plan-fabric/domain';
+import { assertStep, canonicalJson, sequence, type Authority, type EndpointState, type FabricEvent } from '@plan-fabric/domain';
 import { readEndpointState } from './event-log-reader';
 
 export interface SequencerLimits {
@@ -76,6 +76,8 @@ export class EndpointSequencer {
     private readonly admin: Admin,
     private readonly topics: EndpointTopics,
     private readonly limits: SequencerLimits,
+    /** The trust roots and signature check every command is authenticated with. */
+    private readonly authority: Authority,
     private readonly logger: Logger,
     private readonly onCommitted: (batch: CommittedBatch) => void = () => undefined,
   ) {}
@@ -188,7 +190,7 @@ export class EndpointSequencer {
       // Records below the state's next offset already have outcomes (a redelivery after a lost offset commit).
       if (offset < state.nextCommandOffset) continue;
       const before = state;
-      const step = sequence(before, { offset, value: message.value === null ? null : message.value.toString('utf8') });
+      const step = sequence(before, { offset, value: message.value === null ? null : message.value.toString('utf8') }, this.authority);
       assertStep({ before, event: step.event, after: step.state });
       if (step.event.type === 'CommandRejected' && step.event.data.reason === 'MALFORMED') {
         deadLetters.push({ offset: message.offset, value: message.value, detail: step.event.data.detail });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, Kafka } from 'kafkajs';
 import { createLogger, loadConfig, type FabricConfig } from '@plan-fabric/config';
-import type { Command } from '@plan-fabric/domain';
+import { signAsSim, simKeyEntries, type Command } from '@plan-fabric/domain';
 import { CommandPublisher, createKafka, topicNames } from '@plan-fabric/kafka';
 import { eventually, readTopic, testEndpointId } from '@plan-fabric/testing';
 import { SequencerMetrics, startSequencer } from './index';
@@ -43,14 +43,16 @@ function sample(text: string, series: string): number | null {
 
 function commands(endpointId: string): Command[] {
   const records = [{ address: '192.0.2.1', weight: 1 }];
-  return [
-    { commandId: `${endpointId}-register`, endpointId, actor: { role: 'operator', id: 'op' }, type: 'RegisterEndpoint', payload: { enactors: ['az1'], quorum: 1, minValidPlans: 1, maxCapacityDropPercent: 100 } },
+  const keys = simKeyEntries([{ role: 'planner', id: 'p' }, { role: 'enactor', id: 'az1' }, { role: 'janitor', id: 'j' }]);
+  const list: Command[] = [
+    { commandId: `${endpointId}-register`, endpointId, actor: { role: 'operator', id: 'op' }, type: 'RegisterEndpoint', payload: { enactors: ['az1'], quorum: 1, minValidPlans: 1, maxCapacityDropPercent: 100, keys } },
     { commandId: `${endpointId}-p1`, endpointId, actor: { role: 'planner', id: 'p' }, type: 'ProposePlan', payload: { generation: 1, records, ttl: 60 } },
     { commandId: `${endpointId}-a1`, endpointId, actor: { role: 'enactor', id: 'az1' }, type: 'ApplyPlan', payload: { generation: 1 } },
     { commandId: `${endpointId}-a9`, endpointId, actor: { role: 'enactor', id: 'az1' }, type: 'ApplyPlan', payload: { generation: 9 } },
     { commandId: `${endpointId}-d1`, endpointId, actor: { role: 'janitor', id: 'j' }, type: 'DeletePlan', payload: { generation: 1 } },
     { commandId: `${endpointId}-p1`, endpointId, actor: { role: 'planner', id: 'p' }, type: 'ProposePlan', payload: { generation: 1, records, ttl: 60 } },
   ];
+  return list.map(signAsSim);
 }
 
 describe('sequencer /metrics', () => {
@@ -86,7 +88,7 @@ describe('sequencer /metrics', () => {
     }
 
     // Commands published while no sequencer runs wait: the lag counts them, from Kafka's offsets alone.
-    await publisher.publish({ commandId: `${endpointId}-p2`, endpointId, actor: { role: 'planner', id: 'p' }, type: 'ProposePlan', payload: { generation: 2, records: [{ address: '192.0.2.2', weight: 1 }], ttl: 60 } });
+    await publisher.publish(signAsSim({ commandId: `${endpointId}-p2`, endpointId, actor: { role: 'planner', id: 'p' }, type: 'ProposePlan', payload: { generation: 2, records: [{ address: '192.0.2.2', weight: 1 }], ttl: 60 } }));
     await publisher.publishRaw(endpointId, 'still not json');
     const metrics = new SequencerMetrics();
     const errors = await metrics.refreshLag(admin, [{ endpointId, commands: names.commands(endpointId), groupId: `${base.topicPrefix}.sequencer.${endpointId}` }]);

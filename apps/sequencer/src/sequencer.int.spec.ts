@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, Kafka } from 'kafkajs';
 import { createLogger, loadConfig } from '@plan-fabric/config';
-import { canonicalJson, replay, type Command } from '@plan-fabric/domain';
+import { canonicalJson, labelledKey, replay, signAsSim, signCommand, simKeyEntries, SIM_AUTHORITY, type Actor, type Command } from '@plan-fabric/domain';
 import { CommandPublisher, createKafka, topicNames } from '@plan-fabric/kafka';
 import { readTopic, testEndpointId } from '@plan-fabric/testing';
 import { startSequencer } from './index';
@@ -25,15 +25,18 @@ afterAll(async () => {
   await admin.disconnect();
 });
 
+/** Signed with simulation keys (the test stack trusts SIM_ROOT); the registration registers the actors' keys. */
 function commandsFor(endpointId: string, generations: number): Command[] {
   const base = { endpointId };
+  const actors: Actor[] = [{ role: 'planner', id: 'p' }, { role: 'enactor', id: 'a' }, { role: 'enactor', id: 'b' }];
+  const keys = simKeyEntries(actors);
   const list: Command[] = [
     {
       ...base,
       commandId: `${endpointId}-register`,
       actor: { role: 'operator', id: 'op' },
       type: 'RegisterEndpoint',
-      payload: { enactors: ['a', 'b'], quorum: 1, minValidPlans: 1, maxCapacityDropPercent: 100 },
+      payload: { enactors: ['a', 'b'], quorum: 1, minValidPlans: 1, maxCapacityDropPercent: 100, keys },
     },
   ];
   for (let generation = 1; generation <= generations; generation++) {
@@ -52,7 +55,7 @@ function commandsFor(endpointId: string, generations: number): Command[] {
       payload: { generation },
     });
   }
-  return list;
+  return list.map(signAsSim);
 }
 
 /** The command log as it is in Kafka, replayed through decide: what the event log must be, byte for byte. */
@@ -61,6 +64,7 @@ async function expectedEvents(endpointId: string, count: number): Promise<string
   return replay(
     endpointId,
     records.map((record) => ({ offset: Number(record.offset), value: record.value === null ? null : record.value.toString('utf8') })),
+    SIM_AUTHORITY,
   ).events.map((event) => canonicalJson(event));
 }
 
@@ -88,6 +92,38 @@ describe('sequencer on real Kafka', () => {
       expect(parsed[total - 1]).toMatchObject({ type: 'CommandDuplicated' });
       const deadLetters = await readTopic(kafka, names.deadLetters(endpointId), 1);
       expect(deadLetters.map((record) => record.value?.toString('utf8'))).toEqual(['this is not json']);
+    } finally {
+      await sequencer.stop();
+    }
+  });
+
+  it('refuses forged commands NOT_AUTHENTICATED, changing nothing, and the real command under the forged id is still decided', async () => {
+    const endpointId = testEndpointId('forged');
+    const sequencer = await startSequencer(config, logger);
+    try {
+      const [register, propose] = commandsFor(endpointId, 1) as [Command, Command];
+      await publisher.publish(register);
+      const { signature: _, ...unsigned } = propose;
+      await publisher.publishRaw(endpointId, canonicalJson(unsigned)); // unsigned
+      await publisher.publishRaw(endpointId, canonicalJson({ ...propose, payload: { ...(propose.payload as object), ttl: 61 } })); // edited after signing
+      await publisher.publish(signCommand(propose, labelledKey('nobody'))); // a key the endpoint never registered
+      await publisher.publish(propose); // the real one, under the id the forgeries used
+      const events = (await eventValues(endpointId, 5)).map((value) => JSON.parse(value) as { type: string; data: { reason?: string; detail?: string } });
+      expect(events.map((event) => event.data.reason ?? event.type)).toEqual([
+        'EndpointRegistered',
+        'NOT_AUTHENTICATED',
+        'NOT_AUTHENTICATED',
+        'NOT_AUTHENTICATED',
+        'PlanProposed',
+      ]);
+      expect(events.map((event) => event.data.detail ?? '')).toEqual([
+        '',
+        'the command is not signed',
+        expect.stringMatching(/signature does not match/),
+        expect.stringMatching(/neither registered .* nor a trust root/),
+        '',
+      ]);
+      expect(await eventValues(endpointId, 5)).toEqual(await expectedEvents(endpointId, 5));
     } finally {
       await sequencer.stop();
     }

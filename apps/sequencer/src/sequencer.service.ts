@@ -4,6 +4,8 @@ import type { Admin, Kafka } from 'kafkajs';
 import { servesEndpoint, type FabricConfig, type Logger } from '@plan-fabric/config';
 import { createKafka, ensureEndpointTopics, topicNames, TopicWatcher } from '@plan-fabric/kafka';
 import { startMetricsServer, type MetricsServer } from '@plan-fabric/metrics';
+import type { Authority } from '@plan-fabric/domain';
+import { authorityFrom } from '@plan-fabric/identity';
 import { EndpointSequencer, type SequencerLimits } from './endpoint-sequencer';
 import type { LagTarget, SequencerMetrics, SequencerMetricsOptions } from './sequencer-metrics';
 import { FABRIC_CONFIG, LOGGER, SEQUENCER_LIMITS, SEQUENCER_METRICS, SEQUENCER_METRICS_OPTIONS } from './sequencer.constants';
@@ -19,6 +21,7 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
   private metricsServer: MetricsServer | null = null;
   private lagTimer: NodeJS.Timeout | null = null;
   private readonly lagTargets = new Map<string, LagTarget>();
+  private readonly authority: Authority;
 
   constructor(
     @Inject(FABRIC_CONFIG) private readonly config: FabricConfig,
@@ -27,8 +30,10 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(SEQUENCER_METRICS) private readonly metrics: SequencerMetrics,
     @Inject(SEQUENCER_METRICS_OPTIONS) private readonly metricsOptions: SequencerMetricsOptions,
   ) {
-    this.kafka = createKafka(config, `sequencer-${this.instanceId}`, logger);
+    this.kafka = createKafka(config, `sequencer-${this.instanceId}`, logger, 'sequencer');
     this.admin = this.kafka.admin();
+    // Fails at start, with what to do, when no trust roots are configured: nothing could be authenticated.
+    this.authority = authorityFrom(config);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -72,6 +77,7 @@ export class SequencerService implements OnApplicationBootstrap, OnApplicationSh
         rebuildGroupId: `${prefix}.sequencer-rebuild.${endpointId}.${this.instanceId}`,
       },
       this.limits,
+      this.authority,
       this.logger.child({ endpointId }),
       (batch) => this.metrics.recordCommitted(batch),
     );

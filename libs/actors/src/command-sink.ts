@@ -1,4 +1,5 @@
 import type { Command } from '@plan-fabric/domain';
+import type { Signer } from '@plan-fabric/identity';
 
 /**
  * Where actors send commands. The Kafka CommandPublisher is one (it writes the
@@ -6,4 +7,9 @@ import type { Command } from '@plan-fabric/domain';
  */
 export interface CommandSink {
   publish(command: Command): Promise<unknown>;
+}
+
+/** A sink that signs every command with its actor's key before passing it on. */
+export function signingSink(sink: CommandSink, signer: Signer): CommandSink {
+  return { publish: (command) => sink.publish(signer.sign(command)) };
 }

@@ -127,6 +127,10 @@ function describeEvent(event: FabricEvent): string {
       return `PlanActivated ${event.data.generation} by ${event.data.by.role} ${event.data.by.id}`;
     case 'PlanConfirmed':
       return `PlanConfirmed ${event.data.generation} by ${event.data.enactorId}`;
+    case 'ActorKeyRegistered':
+      return `ActorKeyRegistered ${event.data.actor.role}:${event.data.actor.id} ${event.data.publicKey.slice(0, 12)}…`;
+    case 'ActorKeyRevoked':
+      return `ActorKeyRevoked ${event.data.publicKey.slice(0, 12)}…`;
     default:
       return `${event.type} ${event.data.generation}`;
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { Logger } from '@plan-fabric/config';
+import type { Authority } from '@plan-fabric/domain';
 import {
   ProjectionWriter,
   createProjectionSchema,
@@ -33,6 +34,8 @@ export interface AuditContext {
   readonly prefix: string;
   readonly names: TopicNames;
   readonly logger: Logger;
+  /** The trust roots the sequencer decided with: replay verifies every signature against them. */
+  readonly authority: Authority;
 }
 
 export interface AuditLimits {
@@ -87,6 +90,7 @@ export async function readEndpointLogs(context: AuditContext, endpointId: string
   const commandsTopic = names.commands(endpointId);
   const sequencerOffset = await committedOffset(admin, sequencerGroupId(context.prefix, endpointId), commandsTopic);
   const reader = (what: string) => ({
+    groupPrefix: `${context.prefix}.audit.`,
     readTimeoutMs: limits.readTimeoutMs,
     progressEvery: limits.progressEvery,
     onProgress: (read: number, end: number) => progress(`audit ${endpointId}: ${read} ${what} records read (topic end offset ${end})`),
@@ -187,6 +191,7 @@ export function auditPassed(audit: EndpointAudit): boolean {
 /** Runs every check over logs already read; the projection check only with a rebuild. */
 export async function auditLogs(
   logs: EndpointLogs,
+  authority: Authority,
   eventsTopic: string,
   rebuild: ProjectionRebuild | null,
   limits: AuditLimits,
@@ -195,7 +200,7 @@ export async function auditLogs(
   const { endpointId } = logs;
   const sink = (step: string, done: number, total: number) => progress(`audit ${endpointId}: ${done}/${total} ${step}`);
   const options = { progressEvery: limits.progressEvery, progress: sink };
-  const replay = checkReplay(endpointId, logs.commands, logs.events, logs.sequencerOffset, { ...options, commandLogStart: logs.commandStart });
+  const replay = checkReplay(endpointId, logs.commands, logs.events, logs.sequencerOffset, authority, { ...options, commandLogStart: logs.commandStart });
   const chain = checkChain(logs.events, options);
   const sequence = checkSequence(logs.events);
   const projection = rebuild === null ? null : await rebuild.check(endpointId, eventsTopic, logs.events, limits, progress);
@@ -220,7 +225,7 @@ export async function auditEndpoint(
   progress: ProgressLines,
 ): Promise<EndpointAudit> {
   const logs = await readEndpointLogs(context, endpointId, limits, progress);
-  return auditLogs(logs, context.names.events(endpointId), rebuild, limits, progress);
+  return auditLogs(logs, context.authority, context.names.events(endpointId), rebuild, limits, progress);
 }
 
 /** Audits endpoints one after another, with one rebuild schema for the run (when a pool is given), dropped at the end unless `keepSchema`. */
@@ -248,6 +253,7 @@ export async function auditEndpoints(
 /** An endpoint's state as of an event seq, read from its event log (the chain up to it verified too). */
 export async function auditStateAt(context: AuditContext, endpointId: string, seq: number, limits: AuditLimits, progress: ProgressLines): Promise<StateAt> {
   const events = await readWholeTopic(context.kafka, context.admin, context.names.events(endpointId), {
+    groupPrefix: `${context.prefix}.audit.`,
     readTimeoutMs: limits.readTimeoutMs,
     progressEvery: limits.progressEvery,
     onProgress: (read, end) => progress(`audit ${endpointId}: ${read} event records read (topic end offset ${end})`),

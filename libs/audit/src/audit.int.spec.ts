@@ -6,6 +6,7 @@ import { createLogger, loadConfig } from '@plan-fabric/config';
 import { createPool, endpointView, exampleEventLog, migrate, uniqueEndpointId } from '@plan-fabric/db';
 import { CommandPublisher, createKafka, topicNames } from '@plan-fabric/kafka';
 import { eventually } from '@plan-fabric/testing';
+import { SIM_AUTHORITY } from '@plan-fabric/domain';
 import {
   AUDIT_LIMITS,
   auditEndpoints,
@@ -41,7 +42,7 @@ let admin: Admin;
 let pool: Pool;
 let copies = 0;
 
-const contextFor = (prefix: string): AuditContext => ({ kafka, admin, pool, prefix, names: topicNames(prefix), logger });
+const contextFor = (prefix: string): AuditContext => ({ kafka, admin, pool, prefix, names: topicNames(prefix), logger, authority: SIM_AUTHORITY });
 const audit = async (prefix: string, projection: boolean, progress?: (line: string) => void): Promise<EndpointAudit> => {
   const { audits } = await auditEndpoints(contextFor(prefix), [endpointId], { projection, keepSchema: false, progress });
   return audits[0] as EndpointAudit;
@@ -170,7 +171,7 @@ describe('fabric audit on tampered copies of the logs', () => {
     const prefix = await tamperedCopy({ commands: (records) => replaceIn(records, 3, '"id":"az-a"', '"id":"az-b"') });
     const result = await audit(prefix, false);
     expect(result.replay.divergence).toMatchObject({ seq: 4, commandOffset: 3, found: original(3) });
-    expect(result.replay.divergence?.expected).toContain('"by":{"id":"az-b","role":"enactor"}');
+    expect(result.replay.divergence?.expected).toContain('"reason":"NOT_AUTHENTICATED"');
     expect(result.chain.ok && result.sequence.ok).toBe(true);
   });
 

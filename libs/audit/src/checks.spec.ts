@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { exampleEventLog, foldRows, type ProjectionRows } from '@plan-fabric/db';
-import { canonicalJson, eventHash, GENESIS_HASH, parseEvent, type FabricEvent } from '@plan-fabric/domain';
+import { canonicalJson, eventHash, GENESIS_HASH, parseEvent, SIM_AUTHORITY, type FabricEvent } from '@plan-fabric/domain';
 import { checkChain, checkReplay, checkSequence, firstRowDifference, stateAt, viewOf, type LogRecord } from './checks';
 import { formatAuditDetails, formatAuditTable, formatStateAt } from './audit-report';
 import type { EndpointAudit } from './audit-run';
@@ -27,7 +27,7 @@ function audit(c: readonly LogRecord[], e: readonly LogRecord[], sequencerOffset
     commandRecords: c.length,
     eventRecords: e.length,
     sequencerOffset,
-    replay: checkReplay(ID, c, e, sequencerOffset),
+    replay: checkReplay(ID, c, e, sequencerOffset, SIM_AUTHORITY),
     chain: checkChain(e),
     sequence: checkSequence(e),
     projection: null,
@@ -47,9 +47,9 @@ describe('a clean endpoint audits clean', () => {
 
   it('command records the sequencer has not decided yet are pending, not a divergence', () => {
     const more = [...commands, { offset: 22, value: '{"late": true}' }, { offset: 23, value: null }];
-    expect(checkReplay(ID, more, events, SEQUENCER_OFFSET)).toMatchObject({ ok: true, decided: 22, pending: 2 });
+    expect(checkReplay(ID, more, events, SEQUENCER_OFFSET, SIM_AUTHORITY)).toMatchObject({ ok: true, decided: 22, pending: 2 });
     // Without the sequencer's offset the event log says how far it got.
-    expect(checkReplay(ID, more, events, null)).toMatchObject({ ok: true, decided: 22, pending: 2, decidedEnd: { offset: 22, from: 'event log' } });
+    expect(checkReplay(ID, more, events, null, SIM_AUTHORITY)).toMatchObject({ ok: true, decided: 22, pending: 2, decidedEnd: { offset: 22, from: 'event log' } });
   });
 
   it('an empty endpoint audits clean', () => {
@@ -59,7 +59,7 @@ describe('a clean endpoint audits clean', () => {
   it('reports progress every N records', () => {
     const lines: string[] = [];
     const progress = (step: string, done: number, total: number) => lines.push(`${step} ${done}/${total}`);
-    checkReplay(ID, commands, events, SEQUENCER_OFFSET, { progressEvery: 10, progress });
+    checkReplay(ID, commands, events, SEQUENCER_OFFSET, SIM_AUTHORITY, { progressEvery: 10, progress });
     checkChain(events, { progressEvery: 10, progress });
     expect(lines).toEqual(['command records replayed 10/22', 'command records replayed 20/22', 'chain links verified 10/22', 'chain links verified 20/22']);
   });
@@ -152,11 +152,11 @@ describe('tampering with a copy of the event log', () => {
 
 describe('tampering with a copy of the command log', () => {
   it('an edited command record: replay diverges at its event, the event log itself is intact', () => {
-    // offset 3: az-a applies plan 1; as az-b it is still accepted, but the event names az-b.
+    // offset 3: az-a applies plan 1; edited to claim az-b, az-a's signature no longer covers it.
     const tampered = replaceIn(commands, 3, '"id":"az-a"', '"id":"az-b"');
     const result = audit(tampered, events);
     expect(result.replay.divergence).toMatchObject({ seq: 4, commandOffset: 3, eventOffset: 6, found: valueAt(events, 3) });
-    expect(result.replay.divergence?.expected).toContain('"by":{"id":"az-b"');
+    expect(result.replay.divergence?.expected).toContain('"reason":"NOT_AUTHENTICATED"');
     expect(result.chain.ok && result.sequence.ok).toBe(true);
   });
 
@@ -166,7 +166,7 @@ describe('tampering with a copy of the command log', () => {
   });
 
   it('a command log that does not start at offset 0 cannot be replayed', () => {
-    const result = checkReplay(ID, commands.slice(5), events, SEQUENCER_OFFSET, { commandLogStart: 5 });
+    const result = checkReplay(ID, commands.slice(5), events, SEQUENCER_OFFSET, SIM_AUTHORITY, { commandLogStart: 5 });
     expect(result).toMatchObject({ ok: false, divergence: null });
     expect(result.problem).toMatch(/starts at offset 5: earlier records were deleted/);
   });

@@ -13,6 +13,7 @@ import {
   type EndpointState,
   type FabricEvent,
   type InvariantViolation,
+  type Authority,
 } from '@plan-fabric/domain';
 import { compareText, type ProjectionRows } from '@plan-fabric/db';
 
@@ -90,6 +91,7 @@ export function checkReplay(
   commands: readonly LogRecord[],
   events: readonly LogRecord[],
   sequencerOffset: number | null,
+  authority: Authority,
   options: CheckOptions & { readonly commandLogStart?: number } = {},
 ): ReplayResult {
   const lastCommandOffset = lastRecordedCommandOffset(events);
@@ -112,7 +114,7 @@ export function checkReplay(
   const tick = ticker(options, 'command records replayed', decided.length);
   let state = initialState(endpointId);
   for (const [index, record] of decided.entries()) {
-    const event = decide(state, record);
+    const event = decide(state, record, authority);
     const after = evolve(state, event);
     const expected = canonicalJson(event);
     const found = events[index];

@@ -16,6 +16,8 @@ export interface ReadLimits {
   /** Call onProgress every this many records (0: never). */
   readonly progressEvery: number;
   readonly onProgress?: (read: number, end: number) => void;
+  /** The throwaway consumer group's name starts with this (the audit principal may use `<prefix>.audit.` groups). */
+  readonly groupPrefix?: string;
 }
 
 /**
@@ -35,7 +37,7 @@ export async function readWholeTopic(kafka: Kafka, admin: Admin, topic: string, 
   if (end <= start) return { records: [], start, end };
 
   const consumer = kafka.consumer({
-    groupId: `planfabric-audit-${randomUUID()}`,
+    groupId: `${limits.groupPrefix ?? 'planfabric-audit-'}${randomUUID()}`,
     maxWaitTimeInMs: 100,
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,

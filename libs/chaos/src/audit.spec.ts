@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exampleEventLog, foldRows } from '@plan-fabric/db';
-import { parseEvent } from '@plan-fabric/domain';
+import { Ed25519Verifier, parseEvent, SIM_AUTHORITY, type Authority } from '@plan-fabric/domain';
 import { auditEndpoint, compareProjection } from './audit';
 import type { AckedSend } from './load';
 import type { RawRecord } from './log-reader';
@@ -30,7 +30,7 @@ function commandIdOf(value: string | null): string | null {
 describe('auditEndpoint', () => {
   it('passes a log the sequencer would write, and folds it', () => {
     const { endpointId, commands, events, acked } = logs();
-    const audit = auditEndpoint(endpointId, commands, events, acked);
+    const audit = auditEndpoint(endpointId, commands, events, acked, SIM_AUTHORITY);
     expect(audit.violations).toEqual([]);
     expect(audit.violationCount).toBe(0);
     expect(audit.lost).toEqual([]);
@@ -46,7 +46,7 @@ describe('auditEndpoint', () => {
     const { endpointId, commands, events, acked } = logs();
     const last = events.at(-1) as RawRecord;
     const again = events.slice(-3).map((record, index) => ({ offset: last.offset + 2 + index, value: record.value }));
-    const audit = auditEndpoint(endpointId, commands, [...events, ...again], acked);
+    const audit = auditEndpoint(endpointId, commands, [...events, ...again], acked, SIM_AUTHORITY);
     const checks = new Set(audit.violations.map((violation) => violation.check));
     expect(checks).toContain('event sequence contiguous');
     expect(checks).toContain('one outcome per command record');
@@ -60,29 +60,39 @@ describe('auditEndpoint', () => {
     const tampered = events.map((record, index) =>
       index === 3 && record.value !== null ? { ...record, value: Buffer.from(record.value.toString('utf8').replace('"seq":4', '"seq": 4'), 'utf8') } : record,
     );
-    const audit = auditEndpoint(endpointId, commands, tampered, acked);
+    const audit = auditEndpoint(endpointId, commands, tampered, acked, SIM_AUTHORITY);
     expect(audit.violations.map((violation) => violation.check)).toEqual(['replay reproduces the event log']);
     expect(audit.violations[0]?.detail).toContain('event 4');
   });
 
   it('counts an acknowledged command without an outcome as lost', () => {
     const { endpointId, commands, events, acked } = logs();
-    const audit = auditEndpoint(endpointId, commands, events.slice(0, -1), acked);
+    const audit = auditEndpoint(endpointId, commands, events.slice(0, -1), acked, SIM_AUTHORITY);
     expect(audit.lost.map((lost) => lost.detail)).toContain(`record at command offset ${commands.at(-1)?.offset} has no outcome`);
     expect(audit.violations.some((violation) => violation.detail === `command offset ${commands.at(-1)?.offset} has 0 outcomes`)).toBe(true);
   });
 
   it('counts an acknowledged command whose record is not where the ack said as lost', () => {
     const { endpointId, commands, events, acked } = logs();
-    const audit = auditEndpoint(endpointId, commands, events, [...acked, { endpointId, commandId: 'never-written', type: 'ApplyPlan', offset: 2, resend: false, attempt: 1 }]);
+    const audit = auditEndpoint(endpointId, commands, events, [...acked, { endpointId, commandId: 'never-written', type: 'ApplyPlan', offset: 2, resend: false, attempt: 1 }], SIM_AUTHORITY);
     expect(audit.lost.map((lost) => lost.commandId)).toContain('never-written');
   });
 
   it('requires a resend after an acknowledgement to be absorbed as a duplicate', () => {
     const { endpointId, commands, events, acked } = logs();
     const first = acked[1] as AckedSend;
-    const audit = auditEndpoint(endpointId, commands, events, [...acked, { ...first, resend: true }]);
+    const audit = auditEndpoint(endpointId, commands, events, [...acked, { ...first, resend: true }], SIM_AUTHORITY);
     expect(audit.violations.map((violation) => violation.check)).toEqual(['resends are absorbed']);
+  });
+});
+
+describe('auditEndpoint replays with the run\'s authority', () => {
+  it('with trust roots other than the sequencer\'s, the replay differs (the operator\'s commands no longer verify)', () => {
+    const { endpointId, commands, events, acked } = logs();
+    const stranger: Authority = { trustRoots: new Set(), verifier: new Ed25519Verifier() };
+    const audit = auditEndpoint(endpointId, commands, events, acked, stranger);
+    expect(audit.violations.map((violation) => violation.check)).toContain('replay reproduces the event log');
+    expect(audit.violations[0]?.detail).toMatch(/differs: replay .*"detail":"key \S+ is neither regi/);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   outcomeOf,
   parseEvent,
   sequence,
+  type Authority,
   type EndpointState,
   type FabricEvent,
   type Outcome,
@@ -53,7 +54,8 @@ const MAX_DETAILS_PER_CHECK = 5;
  * from Kafka, and the sends the driver saw acknowledged:
  * - every command record has exactly one outcome, and no outcome names a record that does not exist;
  * - the event sequence is 1, 2, 3… with no gap and no duplicate;
- * - replaying the command log through decide reproduces the event log byte for byte;
+ * - replaying the command log through decide, with the authority the run's sequencers used (its
+ *   trust roots; actor keys come from the log itself), reproduces the event log byte for byte;
  * - no invariant breaks over the fold of the event log (checkStep on every event);
  * - every acknowledged command has a record where the ack said, and that record an outcome
  *   (otherwise it is lost); a command id is decided (accepted or rejected) exactly once, and a
@@ -64,6 +66,7 @@ export function auditEndpoint(
   commands: readonly RawRecord[],
   eventRecords: readonly RawRecord[],
   acked: readonly AckedSend[],
+  authority: Authority,
 ): EndpointAudit {
   const violations: Violation[] = [];
   const perCheck = new Map<string, number>();
@@ -117,7 +120,7 @@ export function auditEndpoint(
     const record = commands[index] as RawRecord;
     let bytes: Buffer;
     try {
-      const step = sequence(replayed, { offset: record.offset, value: record.value === null ? null : record.value.toString('utf8') });
+      const step = sequence(replayed, { offset: record.offset, value: record.value === null ? null : record.value.toString('utf8') }, authority);
       replayed = step.state;
       bytes = Buffer.from(canonicalJson(step.event), 'utf8');
     } catch (error) {

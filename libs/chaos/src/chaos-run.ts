@@ -5,10 +5,11 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { loadConfig, type FabricConfig } from '@plan-fabric/config';
 import { createPool, projectionRows } from '@plan-fabric/db';
+import { Ed25519Verifier, type Authority } from '@plan-fabric/domain';
 import { createKafka, ensureEndpointTopics, topicNames, type TopicNames } from '@plan-fabric/kafka';
 import { auditEndpoint, compareProjection, type EndpointAudit, type LostCommand, type Violation } from './audit';
 import { ChildService, type ServiceLogLine } from './child-service';
-import { CommandLoad, withTimeout } from './load';
+import { CHAOS_TRUST_ROOTS, CommandLoad, withTimeout } from './load';
 import { readWholeTopic, type TopicContents } from './log-reader';
 import { firstValue, Monitor, waitUntil } from './monitor';
 import { freePorts, PrivateKafka, PrivatePostgres } from './private-stack';
@@ -217,17 +218,23 @@ class ChaosRun {
 
     const env: NodeJS.ProcessEnv = {
       KAFKA_BROKERS: kafka.brokers,
+      // The private broker's own principals and passwords (stack.sh wrote them into its PLAN_FABRIC_HOME).
+      KAFKA_CREDENTIALS_FILE: kafka.credentialsFile(),
       DATABASE_URL: postgres.url,
       FABRIC_TOPIC_PREFIX: 'planfabric',
       FABRIC_REPLICATION_FACTOR: '1',
       FABRIC_MIN_INSYNC_REPLICAS: '1',
       FABRIC_ENDPOINTS: `^chaos-${this.runId}-`,
+      // The load signs with the simulation identities: the sequencers trust their root, and the audit replays with it.
+      FABRIC_TRUST_ROOTS: CHAOS_TRUST_ROOTS.join(','),
       LOG_LEVEL: 'info',
     };
     this.config = loadConfig(env);
     const inherited = { ...process.env };
     // Two sequencers of this run would both bind one metrics port; the run needs none.
     delete inherited['FABRIC_METRICS_PORT'];
+    // Credentials meant for another broker must not reach the services of this one.
+    for (const name of ['KAFKA_USERNAME', 'KAFKA_PASSWORD', 'KAFKA_PASSWORD_FILE']) delete inherited[name];
     this.childEnv = {
       ...inherited,
       ...env,
@@ -235,7 +242,7 @@ class ChaosRun {
       FABRIC_FAULT_PROJECTOR_PAUSE_BEFORE_COMMIT_MS: String(HOOK_PAUSE_MS),
     };
     this.names = topicNames(this.config.topicPrefix);
-    this.client = createKafka(this.config, 'chaos-driver', this.quiet);
+    this.client = createKafka(this.config, 'chaos-driver', this.quiet, 'admin');
     this.probeAdmin = this.client.admin({ retry: { retries: 0 } });
     this.admin = this.client.admin();
     await Promise.all([this.probeAdmin.connect(), this.admin.connect()]);
@@ -572,7 +579,7 @@ class ChaosRun {
           `${endpointId}: the events log's last stable offset ${events.end} is below its high watermark ${everything.end} with every sequencer stopped — a hanging transaction (kafka-transactions.sh --find-hanging)`,
         );
       }
-      const audit = auditEndpoint(endpointId, commands.records, events.records, load.sent());
+      const audit = auditEndpoint(endpointId, commands.records, events.records, load.sent(), this.authority());
       audits.push(audit);
       this.say(
         `${endpointId}: ${audit.commandRecords} command records, ${audit.events} events (${audit.outcomes.accepted} accepted, ${audit.outcomes.rejected} rejected, ${audit.outcomes.duplicate} duplicate), ` +
@@ -678,6 +685,11 @@ class ChaosRun {
   private need<T>(value: T | null): T {
     if (value === null) throw new Error('the run is not set up');
     return value;
+  }
+
+  /** The authority the run's sequencers decide with: the trust roots their environment names (FABRIC_TRUST_ROOTS). */
+  private authority(): Authority {
+    return { trustRoots: new Set(this.config?.trustRoots ?? CHAOS_TRUST_ROOTS), verifier: new Ed25519Verifier() };
   }
 
   private say(line: string): void {

@@ -1,5 +1,5 @@
 import type { FabricConfig, Logger } from '@plan-fabric/config';
-import type { Actor, Command, CommandPayloads, CommandType } from '@plan-fabric/domain';
+import { signAsSim, simKey, SIM_ROOT, type Actor, type Command, type CommandPayloads, type CommandType } from '@plan-fabric/domain';
 import { CommandPublisher, createKafka } from '@plan-fabric/kafka';
 import { Random } from './random';
 
@@ -47,6 +47,21 @@ export interface LoadCounts {
 }
 
 const ENACTORS = ['az-a', 'az-b', 'az-c'] as const;
+const OPERATOR: Actor = { role: 'operator', id: 'chaos-operator' };
+/** Every actor of an endpoint but the operator, who signs with the trust root: their keys are registered through the log first. */
+const KEYED_ACTORS: readonly Actor[] = [
+  { role: 'planner', id: 'planner-1' },
+  ...ENACTORS.map((id): Actor => ({ role: 'enactor', id })),
+  { role: 'janitor', id: 'janitor-1' },
+];
+
+/**
+ * The trust roots the run's sequencers and its audit must use: the load signs
+ * with the simulation identities (libs/domain sim-identities), whose root is
+ * SIM_ROOT. Its private key derives from a public label: a chaos stack is a
+ * private, throw-away one, never a deployment.
+ */
+export const CHAOS_TRUST_ROOTS: readonly string[] = [SIM_ROOT.publicKey];
 
 /**
  * A steady command load on a few endpoints: per endpoint a planner proposing
@@ -75,18 +90,24 @@ export class CommandLoad {
     private readonly settings: LoadSettings = DEFAULT_LOAD_SETTINGS,
   ) {}
 
-  /** Registers every endpoint (waits for the acknowledgements), then starts the actors. */
+  /**
+   * Registers every endpoint's actor keys and then the endpoint (the operator's commands, signed by the
+   * trust root; waits for the acknowledgements), then starts the actors, who sign with their simulation keys.
+   */
   async start(): Promise<void> {
     this.running = true;
     await Promise.all(
-      this.endpoints.map((endpointId) =>
-        this.send(endpointId, 'RegisterEndpoint', { role: 'operator', id: 'chaos-operator' }, `${endpointId}.register`, {
+      this.endpoints.map(async (endpointId) => {
+        for (const actor of KEYED_ACTORS) {
+          await this.send(endpointId, 'RegisterActorKey', OPERATOR, `${endpointId}.key.${actor.role}.${actor.id}`, { actor, publicKey: simKey(actor).publicKey });
+        }
+        await this.send(endpointId, 'RegisterEndpoint', OPERATOR, `${endpointId}.register`, {
           enactors: [...ENACTORS],
           quorum: 2,
           minValidPlans: 2,
           maxCapacityDropPercent: 50,
-        }),
-      ),
+        });
+      }),
     );
     this.endpoints.forEach((endpointId, index) => {
       const actors = new EndpointActors(this, endpointId, index, new Random(this.seed + index * 7919), this.settings.enactorIntervalMs);
@@ -144,7 +165,8 @@ export class CommandLoad {
    * idempotent producer is recreated, never reused). Returns false if it gave up.
    */
   async send<T extends CommandType>(endpointId: string, type: T, actor: Actor, commandId: string, payload: CommandPayloads[T], resend = false): Promise<boolean> {
-    const command = { commandId, endpointId, actor, type, payload } as Command;
+    // Signed with the actor's simulation key (the trust root for the operator); a resend carries the same signature.
+    const command = signAsSim({ commandId, endpointId, actor, type, payload } as Command);
     const deadline = Date.now() + this.settings.sendGiveUpMs;
     for (let attempt = 1; ; attempt++) {
       const pending = this.publisherFor(endpointId);
@@ -177,7 +199,7 @@ export class CommandLoad {
     let pending = this.publishers.get(endpointId);
     if (pending === undefined) {
       pending = (async () => {
-        const publisher = new CommandPublisher(createKafka(this.config, `chaos-load-${endpointId}`, this.logger), this.config);
+        const publisher = new CommandPublisher(createKafka(this.config, `chaos-load-${endpointId}`, this.logger, 'operator'), this.config);
         await withTimeout(publisher.connect(), this.settings.sendAttemptTimeoutMs).catch(async (error: unknown) => {
           await publisher.disconnect().catch(() => undefined);
           throw error;
@@ -268,7 +290,7 @@ class EndpointActors {
   }
 
   private async operator(): Promise<void> {
-    const actor: Actor = { role: 'operator', id: 'chaos-operator' };
+    const actor = OPERATOR;
     await this.load.pause(this.random.jitter(this.intervalMs * 20));
     while (this.load.isRunning) {
       const generation = this.proposed - 1;

@@ -187,6 +187,11 @@ export class PrivateKafka {
     return join(this.dataDir, 'kafka.log');
   }
 
+  /** The SASL/SCRAM passwords stack.sh generated for this broker's principals (`principal=password`, mode 0600). */
+  credentialsFile(): string {
+    return join(this.home, 'kafka-credentials');
+  }
+
   /** Copies the broker's log to `target` (stack.sh keeps only the previous start's log; a restart would lose it). */
   keepLog(target: string): void {
     if (existsSync(this.logFile())) copyFileSync(this.logFile(), target);

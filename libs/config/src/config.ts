@@ -1,3 +1,7 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { KafkaAuthSettings } from './kafka-credentials';
+
 /** The one place that reads the environment. */
 export interface FabricConfig {
   /** Kafka bootstrap servers, from KAFKA_BROKERS (comma-separated). */
@@ -17,6 +21,18 @@ export interface FabricConfig {
    * services without starting workers for every endpoint the broker holds.
    */
   readonly endpointFilter: RegExp | null;
+  /**
+   * Where actor and operator signing keys live, from FABRIC_KEYS_DIR (default
+   * $PLAN_FABRIC_HOME/keys, outside the repository). See libs/identity.
+   */
+  readonly keysDir: string;
+  /**
+   * Public keys of the deployment's trust roots, from FABRIC_TRUST_ROOTS
+   * (comma-separated, base64url); null: read them from the keys directory.
+   */
+  readonly trustRoots: readonly string[] | null;
+  /** Kafka SASL credentials: KAFKA_USERNAME/KAFKA_PASSWORD(_FILE), KAFKA_CREDENTIALS_FILE, KAFKA_PRINCIPAL (kafka-credentials.ts). */
+  readonly kafkaAuth: KafkaAuthSettings;
 }
 
 export function servesEndpoint(config: FabricConfig, endpointId: string): boolean {
@@ -34,6 +50,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FabricConfig {
     minInsyncReplicas: positiveInt(env, 'FABRIC_MIN_INSYNC_REPLICAS', 1),
     logLevel: logLevel(env['LOG_LEVEL']),
     endpointFilter: endpointFilter(env['FABRIC_ENDPOINTS']),
+    kafkaAuth: KafkaAuthSettings.fromEnv(env),
+    keysDir: env['FABRIC_KEYS_DIR'] || join(env['PLAN_FABRIC_HOME'] || join(homedir(), '.cache', 'plan-fabric'), 'keys'),
+    trustRoots: env['FABRIC_TRUST_ROOTS'] ? env['FABRIC_TRUST_ROOTS'].split(',').map((key) => key.trim()).filter(Boolean) : null,
   };
 }
 

@@ -7,3 +7,4 @@ export * from './projection-schema';
 export * from './dashboard-queries';
 // Test fixtures: a real event log decided by the domain, and unique endpoint ids.
 export { exampleEventLog, uniqueEndpointId, type ExampleEventLog } from './testing/example-event-log';
+export * from './roles';

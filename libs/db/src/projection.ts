@@ -266,6 +266,10 @@ function decisionDetails(event: FabricEvent): DecisionDetails {
       return accepted('ConfirmApplied', event.data.enactorId);
     case 'PlanDeleted':
       return accepted('DeletePlan');
+    case 'ActorKeyRegistered':
+      return accepted('RegisterActorKey', null, `${event.data.actor.role}:${event.data.actor.id} ${event.data.publicKey}`);
+    case 'ActorKeyRevoked':
+      return accepted('RevokeActorKey', null, event.data.publicKey);
     case 'CommandRejected':
       return {
         commandType: event.data.commandType,

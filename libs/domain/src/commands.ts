@@ -8,6 +8,8 @@ import applyPlanSchema from './schemas/commands/ApplyPlan.schema.json';
 import confirmAppliedSchema from './schemas/commands/ConfirmApplied.schema.json';
 import deletePlanSchema from './schemas/commands/DeletePlan.schema.json';
 import operatorActivateSchema from './schemas/commands/OperatorActivate.schema.json';
+import registerActorKeySchema from './schemas/commands/RegisterActorKey.schema.json';
+import revokeActorKeySchema from './schemas/commands/RevokeActorKey.schema.json';
 
 export const ROLES = ['planner', 'enactor', 'janitor', 'operator'] as const;
 export type Role = (typeof ROLES)[number];
@@ -15,6 +17,11 @@ export type Role = (typeof ROLES)[number];
 export interface Actor {
   readonly role: Role;
   readonly id: string;
+}
+
+export interface ActorKeyEntry {
+  readonly actor: Actor;
+  readonly publicKey: string;
 }
 
 export interface PlanRecord {
@@ -28,12 +35,16 @@ export interface CommandPayloads {
     readonly quorum: number;
     readonly minValidPlans: number;
     readonly maxCapacityDropPercent: number;
+    /** Actor keys registered with the endpoint in the same step. */
+    readonly keys?: readonly ActorKeyEntry[];
   };
   ProposePlan: { readonly generation: number; readonly records: readonly PlanRecord[]; readonly ttl: number };
   ApplyPlan: { readonly generation: number };
   ConfirmApplied: { readonly generation: number };
   DeletePlan: { readonly generation: number };
   OperatorActivate: { readonly generation: number; readonly reason: string };
+  RegisterActorKey: { readonly actor: Actor; readonly publicKey: string };
+  RevokeActorKey: { readonly publicKey: string };
 }
 
 export type CommandType = keyof CommandPayloads;
@@ -44,6 +55,8 @@ export const COMMAND_TYPES = Object.keys({
   ConfirmApplied: 0,
   DeletePlan: 0,
   OperatorActivate: 0,
+  RegisterActorKey: 0,
+  RevokeActorKey: 0,
 } satisfies Record<CommandType, 0>) as readonly CommandType[];
 
 export type Command = {
@@ -53,8 +66,16 @@ export type Command = {
     readonly actor: Actor;
     readonly type: T;
     readonly payload: CommandPayloads[T];
+    /** Absent only on a command not yet signed; the sequencer rejects those NOT_AUTHENTICATED. */
+    readonly signature?: CommandSignature;
   };
 }[CommandType];
+
+/** Who signed a command (an Ed25519 public key) and the signature, both base64url without padding. */
+export interface CommandSignature {
+  readonly key: string;
+  readonly sig: string;
+}
 
 export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
 
@@ -66,6 +87,8 @@ export const COMMAND_ROLE: Readonly<Record<CommandType, Role>> = {
   ConfirmApplied: 'enactor',
   DeletePlan: 'janitor',
   OperatorActivate: 'operator',
+  RegisterActorKey: 'operator',
+  RevokeActorKey: 'operator',
 };
 
 /** Limits enforced before any decision; a record beyond them is MALFORMED. */
@@ -91,6 +114,8 @@ const validatePayload: Readonly<Record<CommandType, ValidateFunction>> = {
   ConfirmApplied: ajv.compile(confirmAppliedSchema),
   DeletePlan: ajv.compile(deletePlanSchema),
   OperatorActivate: ajv.compile(operatorActivateSchema),
+  RegisterActorKey: ajv.compile(registerActorKeySchema),
+  RevokeActorKey: ajv.compile(revokeActorKeySchema),
 };
 
 /** What could be read of a record that is not a valid command, for its rejection. */

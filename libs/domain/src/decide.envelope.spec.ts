@@ -17,6 +17,7 @@ import {
   registerEndpoint,
   type RawRecord,
 } from './testing/decider';
+import { signAsSim } from './sim-identities';
 
 type Doc = Record<string, unknown>;
 
@@ -29,10 +30,15 @@ const wellFormed = (): Doc => ({
   payload: { generation: 1 },
 });
 
+/** The changed document, signed where it can be (a document too broken to sign goes unsigned: MALFORMED comes first). */
 const broken = (change: (doc: Doc) => void, start: Doc = wellFormed()): RawRecord => {
   const doc = structuredClone(start);
   change(doc);
-  return raw(JSON.stringify(doc));
+  try {
+    return raw(JSON.stringify(signAsSim(doc as unknown as Command)));
+  } catch {
+    return raw(JSON.stringify(doc));
+  }
 };
 const payloadOf = (doc: Doc) => doc['payload'] as Doc;
 const actorOf = (doc: Doc) => doc['actor'] as Doc;
@@ -159,17 +165,17 @@ describe('MALFORMED: a record that is not a command', () => {
       registered().when(record).thenRejected('MALFORMED');
     });
 
-    it('a JSON number beyond a double (1e400) is still a number: the command judges it, INVALID_PLAN', () => {
-      const text = JSON.stringify(asDoc(proposePlan(2))).replace('"generation":2', '"generation":1e400');
+    it('a JSON number beyond a double (1e400) is still a number, but no signature can cover it: NOT_AUTHENTICATED, not a crash', () => {
+      const text = JSON.stringify(signAsSim(proposePlan(2))).replace('"generation":2', '"generation":1e400');
       expect(text).toContain('1e400');
-      registered().when(raw(text)).thenRejected('INVALID_PLAN', /generation Infinity is not a positive safe integer/);
+      registered().when(raw(text)).thenRejected('NOT_AUTHENTICATED', /no canonical JSON/);
     });
   });
 
   describe(`an oversized record (commandBytesMax ${LIMITS.commandBytesMax} bytes of UTF-8)`, () => {
     /** A valid ApplyPlan padded with JSON white space to exactly `bytes` bytes, or with a multi-byte reason. */
     const padded = (bytes: number): RawRecord => {
-      const text = JSON.stringify(wellFormed());
+      const text = JSON.stringify(signAsSim(wellFormed() as unknown as Command));
       return raw(text + ' '.repeat(bytes - text.length));
     };
 

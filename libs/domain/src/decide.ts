@@ -1,7 +1,8 @@
 import { canonicalAddress, isIpAddress } from './addresses';
-import { COMMAND_ROLE, parseCommand, type Actor, type Command, type CommandOf } from './commands';
+import { COMMAND_ROLE, parseCommand, type Actor, type ActorKeyEntry, type Command, type CommandOf } from './commands';
 import type { EventData, EventType, FabricEvent } from './events';
 import type { RejectionReason } from './reasons';
+import { authenticationProblem, isPublicKey, type Authority } from './signatures';
 import { evolve, validGenerations, confirmationsOfActive, type EndpointState, type Plan } from './state';
 
 /** One record of an endpoint's command log: its offset and its value as text (null if it had none). */
@@ -23,9 +24,9 @@ class Rejection {
 /**
  * Decides one command record against the endpoint's state. Always exactly one
  * event: the command's state event, CommandRejected or CommandDuplicated.
- * Pure: the same state and record always give the same event.
+ * Pure: the same state, record and authority always give the same event.
  */
-export function decide(state: EndpointState, record: CommandRecord): FabricEvent {
+export function decide(state: EndpointState, record: CommandRecord, authority: Authority): FabricEvent {
   const envelope = { seq: state.nextSeq, endpointId: state.endpointId, commandOffset: record.offset, prevHash: state.lastEventHash };
   const parsed = parseCommand(record.value, state.endpointId);
   if (!parsed.ok) {
@@ -37,11 +38,20 @@ export function decide(state: EndpointState, record: CommandRecord): FabricEvent
     };
   }
   const command = parsed.command;
+  const unauthenticated = authenticationProblem(state, command, authority);
+  if (unauthenticated !== null) {
+    return {
+      ...envelope,
+      commandId: command.commandId,
+      type: 'CommandRejected',
+      data: { reason: 'NOT_AUTHENTICATED', detail: unauthenticated, commandType: command.type, actor: command.actor },
+    };
+  }
   const firstOffset = state.decided.get(command.commandId);
   if (firstOffset !== undefined) {
     return { ...envelope, commandId: command.commandId, type: 'CommandDuplicated', data: { firstOffset } };
   }
-  const verdict = judge(state, command);
+  const verdict = judge(state, command, authority);
   if (verdict instanceof Rejection) {
     return {
       ...envelope,
@@ -54,14 +64,17 @@ export function decide(state: EndpointState, record: CommandRecord): FabricEvent
 }
 
 /** decide, then evolve: the sequencer's step. */
-export function sequence(state: EndpointState, record: CommandRecord): { event: FabricEvent; state: EndpointState } {
-  const event = decide(state, record);
+export function sequence(state: EndpointState, record: CommandRecord, authority: Authority): { event: FabricEvent; state: EndpointState } {
+  const event = decide(state, record, authority);
   return { event, state: evolve(state, event) };
 }
 
-function judge(state: EndpointState, command: Command): Verdict | Rejection {
+/** Commands an endpoint takes before it is registered: its registration and the keys of its actors. */
+const BEFORE_REGISTRATION: ReadonlySet<Command['type']> = new Set(['RegisterEndpoint', 'RegisterActorKey', 'RevokeActorKey']);
+
+function judge(state: EndpointState, command: Command, authority: Authority): Verdict | Rejection {
   const config = state.config;
-  if (command.type !== 'RegisterEndpoint' && config === null) {
+  if (!BEFORE_REGISTRATION.has(command.type) && config === null) {
     return new Rejection('UNKNOWN_ENDPOINT', `endpoint '${state.endpointId}' is not registered`);
   }
   const role = COMMAND_ROLE[command.type];
@@ -73,7 +86,7 @@ function judge(state: EndpointState, command: Command): Verdict | Rejection {
   }
   switch (command.type) {
     case 'RegisterEndpoint':
-      return register(state, command);
+      return register(state, command, authority);
     case 'ProposePlan':
       return propose(state, command);
     case 'ApplyPlan':
@@ -84,12 +97,51 @@ function judge(state: EndpointState, command: Command): Verdict | Rejection {
       return remove(state, command);
     case 'OperatorActivate':
       return operatorActivate(state, command);
+    case 'RegisterActorKey':
+      return registerKey(state, command, authority);
+    case 'RevokeActorKey':
+      return revokeKey(state, command, authority);
   }
 }
 
-function register(state: EndpointState, { payload }: CommandOf<'RegisterEndpoint'>): Verdict | Rejection {
+// A signed command has a signature: authentication ran before judge.
+const signer = (command: Command): string => command.signature?.key ?? '';
+
+function registerKey(state: EndpointState, command: CommandOf<'RegisterActorKey'>, authority: Authority): Verdict | Rejection {
+  const { actor, publicKey } = command.payload;
+  const problem = newKeyProblem(state, publicKey, authority);
+  if (problem !== null) return new Rejection('INVALID_KEY_CHANGE', problem);
+  return { type: 'ActorKeyRegistered', data: { actor, publicKey, signedBy: signer(command) } };
+}
+
+function newKeyProblem(state: EndpointState, publicKey: string, authority: Authority): string | null {
+  if (!isPublicKey(publicKey)) return `'${publicKey.slice(0, 64)}' is not an Ed25519 public key (32 bytes, base64url without padding, not of small order)`;
+  if (state.keys.get(publicKey)?.revoked === true) return `key ${publicKey} was revoked; a revoked key is never registered again`;
+  if (state.keys.has(publicKey)) return `key ${publicKey} is already registered`;
+  if (authority.trustRoots.has(publicKey)) return `key ${publicKey} is a trust root`;
+  return null;
+}
+
+function revokeKey(state: EndpointState, command: CommandOf<'RevokeActorKey'>, authority: Authority): Verdict | Rejection {
+  const { publicKey } = command.payload;
+  const key = state.keys.get(publicKey);
+  const isRoot = key === undefined && authority.trustRoots.has(publicKey);
+  if (key?.revoked === true) return new Rejection('INVALID_KEY_CHANGE', `key ${publicKey} is already revoked`);
+  if (key === undefined && !isRoot) {
+    return new Rejection('INVALID_KEY_CHANGE', `key ${publicKey.slice(0, 64)} is neither registered nor a trust root`);
+  }
+  const operatorKeysLeft =
+    [...state.keys.entries()].filter(([other, { actor, revoked }]) => !revoked && actor?.role === 'operator' && other !== publicKey).length +
+    [...authority.trustRoots].filter((root) => root !== publicKey && state.keys.get(root)?.revoked !== true).length;
+  if (operatorKeysLeft === 0) {
+    return new Rejection('INVALID_KEY_CHANGE', `revoking key ${publicKey} would leave no operator key for endpoint '${state.endpointId}'`);
+  }
+  return { type: 'ActorKeyRevoked', data: { publicKey, actor: key?.actor ?? null, signedBy: signer(command) } };
+}
+
+function register(state: EndpointState, command: CommandOf<'RegisterEndpoint'>, authority: Authority): Verdict | Rejection {
   if (state.config !== null) return new Rejection('ALREADY_REGISTERED', `endpoint '${state.endpointId}' is already registered`);
-  const { enactors, quorum, minValidPlans, maxCapacityDropPercent } = payload;
+  const { enactors, quorum, minValidPlans, maxCapacityDropPercent, keys } = command.payload;
   const problem =
     enactors.length === 0
       ? 'no enactors'
@@ -101,11 +153,23 @@ function register(state: EndpointState, { payload }: CommandOf<'RegisterEndpoint
             ? `minValidPlans ${minValidPlans} is below 1 or not an integer`
             : !Number.isSafeInteger(maxCapacityDropPercent) || maxCapacityDropPercent < 0 || maxCapacityDropPercent > 100
               ? `maxCapacityDropPercent ${maxCapacityDropPercent} is outside 0..100 or not an integer`
-              : null;
+              : keyProblem(state, keys ?? [], authority);
   if (problem !== null) return new Rejection('INVALID_REGISTRATION', problem);
   // JSON `-0` is a valid 0 but is written as 0: decide 0, so the state rebuilt from the written event is this state.
   const percent = maxCapacityDropPercent === 0 ? 0 : maxCapacityDropPercent;
-  return { type: 'EndpointRegistered', data: { enactors, quorum, minValidPlans, maxCapacityDropPercent: percent } };
+  const withKeys = keys === undefined || keys.length === 0 ? {} : { keys, signedBy: signer(command) };
+  return { type: 'EndpointRegistered', data: { enactors, quorum, minValidPlans, maxCapacityDropPercent: percent, ...withKeys } };
+}
+
+/** Why these keys cannot be registered (null when they can): RegisterActorKey's checks, and no key twice. */
+function keyProblem(state: EndpointState, keys: readonly ActorKeyEntry[], authority: Authority): string | null {
+  const seen = new Set<string>();
+  for (const { publicKey } of keys) {
+    const problem = seen.has(publicKey) ? `key ${publicKey} is listed twice` : newKeyProblem(state, publicKey, authority);
+    if (problem !== null) return problem;
+    seen.add(publicKey);
+  }
+  return null;
 }
 
 function propose(state: EndpointState, { payload }: CommandOf<'ProposePlan'>): Verdict | Rejection {

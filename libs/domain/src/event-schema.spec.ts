@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SIM_AUTHORITY } from './sim-identities';
 import { canonicalJson } from './canonical-json';
 import { EventSchemaError, parseEvent } from './event-schema';
 import type { EventType, FabricEvent } from './events';
@@ -14,9 +15,11 @@ const EVENT_TYPES: readonly EventType[] = [
   'PlanDeleted',
   'CommandRejected',
   'CommandDuplicated',
+  'ActorKeyRegistered',
+  'ActorKeyRevoked',
 ];
 
-const { events } = replay(ENDPOINT, everyOutcomeLog());
+const { events } = replay(ENDPOINT, everyOutcomeLog(), SIM_AUTHORITY);
 
 describe('every event the decider emits validates against its JSON Schema', () => {
   it('the example log reaches every event type and every rejection reason', () => {

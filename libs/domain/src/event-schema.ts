@@ -9,6 +9,8 @@ import planConfirmed from './schemas/events/PlanConfirmed.schema.json';
 import planDeleted from './schemas/events/PlanDeleted.schema.json';
 import commandRejected from './schemas/events/CommandRejected.schema.json';
 import commandDuplicated from './schemas/events/CommandDuplicated.schema.json';
+import actorKeyRegistered from './schemas/events/ActorKeyRegistered.schema.json';
+import actorKeyRevoked from './schemas/events/ActorKeyRevoked.schema.json';
 
 const ajv = new Ajv({ strict: true });
 const validators: Readonly<Record<EventType, ValidateFunction>> = {
@@ -19,6 +21,8 @@ const validators: Readonly<Record<EventType, ValidateFunction>> = {
   PlanDeleted: ajv.compile(planDeleted),
   CommandRejected: ajv.compile(commandRejected),
   CommandDuplicated: ajv.compile(commandDuplicated),
+  ActorKeyRegistered: ajv.compile(actorKeyRegistered),
+  ActorKeyRevoked: ajv.compile(actorKeyRevoked),
 };
 
 export class EventSchemaError extends Error {

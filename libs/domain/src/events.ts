@@ -1,4 +1,4 @@
-import type { Actor, PlanRecord } from './commands';
+import type { Actor, ActorKeyEntry, PlanRecord } from './commands';
 import type { RejectionReason } from './reasons';
 
 export interface EventData {
@@ -7,6 +7,9 @@ export interface EventData {
     readonly quorum: number;
     readonly minValidPlans: number;
     readonly maxCapacityDropPercent: number;
+    /** Actor keys registered with the endpoint, and the operator key that signed them (both absent when none). */
+    readonly keys?: readonly ActorKeyEntry[];
+    readonly signedBy?: string;
   };
   PlanProposed: { readonly generation: number; readonly records: readonly PlanRecord[]; readonly ttl: number };
   PlanActivated: {
@@ -27,6 +30,9 @@ export interface EventData {
     readonly actor: Actor | null;
   };
   CommandDuplicated: { readonly firstOffset: number };
+  ActorKeyRegistered: { readonly actor: Actor; readonly publicKey: string; readonly signedBy: string };
+  /** actor is null when the revoked key was a trust root. */
+  ActorKeyRevoked: { readonly publicKey: string; readonly actor: Actor | null; readonly signedBy: string };
 }
 
 export type EventType = keyof EventData;

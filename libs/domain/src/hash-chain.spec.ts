@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { SIM_AUTHORITY } from './sim-identities';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical-json';
 import { parseEvent } from './event-schema';
@@ -12,7 +13,7 @@ import { ENDPOINT, everyOutcomeLog } from './testing/decider';
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 describe('the event hash chain', () => {
-  const { events, state } = replay(ENDPOINT, everyOutcomeLog());
+  const { events, state } = replay(ENDPOINT, everyOutcomeLog(), SIM_AUTHORITY);
 
   it('the first event commits to no event: 64 zeros', () => {
     expect(GENESIS_HASH).toMatch(/^0{64}$/);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SIM_AUTHORITY, signAsSim } from './sim-identities';
 import { canonicalJson } from './canonical-json';
 import { LIMITS, parseCommand, utf8ByteLength } from './commands';
 import { decide, sequence } from './decide';
@@ -18,15 +19,15 @@ describe('hostile input found by the fuzzer', () => {
   });
 
   it('maxCapacityDropPercent -0 registers as 0: the state rebuilt from the written event is the decided state', () => {
-    const command = JSON.parse(JSON.stringify(registerEndpoint({ maxCapacityDropPercent: 0 }))) as { payload: Record<string, unknown> };
+    const command = signAsSim(registerEndpoint({ maxCapacityDropPercent: 0 }));
     const record = { offset: 0, value: JSON.stringify(command).replace('"maxCapacityDropPercent":0', '"maxCapacityDropPercent":-0') };
     expect(record.value).toContain('-0');
 
     const before = initialState(ENDPOINT);
-    const { event, state } = sequence(before, record);
+    const { event, state } = sequence(before, record, SIM_AUTHORITY);
     expect(event.type).toBe('EndpointRegistered');
     expect(Object.is(state.config?.maxCapacityDropPercent, 0)).toBe(true);
-    const rebuilt = evolve(before, parseEvent(canonicalJson(decide(before, record))));
+    const rebuilt = evolve(before, parseEvent(canonicalJson(decide(before, record, SIM_AUTHORITY))));
     expect(rebuilt.config).toStrictEqual(state.config);
   });
 

@@ -11,3 +11,6 @@ export { sha256Hex } from './sha256';
 export { isIPv4, isIPv6, isIpAddress } from './addresses';
 export { parseEvent, EventSchemaError } from './event-schema';
 export { fenceAccepts, type FencedWrite } from './fence';
+export * from './signatures';
+export { signingKeyFromSeed, Ed25519Verifier, encodeBase64Url, decodeBase64Url, type PublicKey, type SigningKey } from '@plan-fabric/crypto';
+export * from './sim-identities';

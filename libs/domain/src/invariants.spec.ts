@@ -217,6 +217,7 @@ describe('checkStep and assertStep', () => {
       'I3 deletes follow quorum',
       'I4 confirmations only rise',
       'I5 one outcome per record, in order',
+      'K keys change only by key events',
     ]);
   });
 

@@ -84,12 +84,28 @@ export const oneOutcomePerRecordInOrder: Check = ({ before, event, after }) => {
   return after.nextSeq === before.nextSeq + 1 ? null : 'the state did not advance by exactly one event';
 };
 
+/**
+ * Keys. A revoked key stays revoked, no key is forgotten, and keys change only
+ * through the key events, which only signed operator commands produce.
+ */
+export const keysChangeOnlyByKeyEvents: Check = ({ before, event, after }) => {
+  for (const [key, was] of before.keys) {
+    const now = after.keys.get(key);
+    if (now === undefined) return `key ${key} was forgotten by ${event.type}`;
+    if (was.revoked && !now.revoked) return `revoked key ${key} is live again after ${event.type}`;
+  }
+  const keyEvent = event.type === 'ActorKeyRegistered' || event.type === 'ActorKeyRevoked' || event.type === 'EndpointRegistered';
+  if (!keyEvent && after.keys.size !== before.keys.size) return `keys changed by ${event.type}`;
+  return null;
+};
+
 export const INVARIANTS: Readonly<Record<string, Check>> = {
   'I1 active plan stays valid': activePlanStaysValid,
   'I2 active generation only rises': activeGenerationOnlyRises,
   'I3 deletes follow quorum': deletesFollowQuorum,
   'I4 confirmations only rise': confirmationsOnlyRise,
   'I5 one outcome per record, in order': oneOutcomePerRecordInOrder,
+  'K keys change only by key events': keysChangeOnlyByKeyEvents,
 };
 
 export function checkStep(step: Step): InvariantViolation[] {

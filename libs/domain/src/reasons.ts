@@ -1,6 +1,7 @@
 /** Every reason a command can be rejected for, in DESIGN.md's words. */
 export const REJECTION_REASONS = [
   'MALFORMED',
+  'NOT_AUTHENTICATED',
   'UNKNOWN_ENDPOINT',
   'NOT_AUTHORIZED',
   'ALREADY_REGISTERED',
@@ -16,6 +17,7 @@ export const REJECTION_REASONS = [
   'DELETE_ACTIVE_PLAN',
   'WOULD_LEAVE_NO_VALID_PLAN',
   'QUORUM_NOT_REACHED',
+  'INVALID_KEY_CHANGE',
 ] as const;
 
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

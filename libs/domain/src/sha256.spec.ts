@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { SIM_AUTHORITY } from './sim-identities';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical-json';
 import { replay } from './replay';
@@ -29,7 +30,7 @@ describe('sha256Hex, the pure SHA-256 of the hash chain, agrees with node:crypto
   });
 
   it('on every event of the example log, as canonical JSON', () => {
-    for (const event of replay(ENDPOINT, everyOutcomeLog()).events) {
+    for (const event of replay(ENDPOINT, everyOutcomeLog(), SIM_AUTHORITY).events) {
       const bytes = canonicalJson(event);
       expect(sha256Hex(bytes)).toBe(nodeSha256(bytes));
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SIM_AUTHORITY, signAsSim } from './sim-identities';
 import { canonicalJson } from './canonical-json';
 import type { Command } from './commands';
 import { outcomeOf, type FabricEvent } from './events';
@@ -7,6 +8,10 @@ import { initialState, validGenerations } from './state';
 import {
   ENDPOINT,
   applyPlan,
+  enactor,
+  janitor,
+  planner,
+  registerKey,
   confirmApplied,
   deletePlan,
   operatorActivate,
@@ -38,7 +43,10 @@ function racingActors(seed: number, length: number): WhenItem[] {
   let lastApplied = 0; // the generation the actors last tried to make live: what they confirm, and what the janitor cleans below
   // Mostly recent plans, sometimes long-gone or never-proposed ones.
   const generation = () => (next() < 0.8 ? Math.max(1, proposed - Math.floor(next() * 4)) : 1 + Math.floor(next() * (proposed + 3)));
-  const items: WhenItem[] = [registerEndpoint({ quorum: 2, minValidPlans: 2, maxCapacityDropPercent: 40 })];
+  const items: WhenItem[] = [
+    ...[planner, janitor, enactor('e1'), enactor('e2'), enactor('e3')].map((actor) => registerKey(actor)),
+    registerEndpoint({ quorum: 2, minValidPlans: 2, maxCapacityDropPercent: 40 }),
+  ];
   const sent: Command[] = [];
   for (let i = 0; i < length; i++) {
     const roll = next();
@@ -73,8 +81,8 @@ describe('racing actors, every step checked (seeded)', () => {
     expect(events.filter((event) => event.type === 'PlanDeleted').length).toBeGreaterThan(0);
     if (state.active !== null) expect(validGenerations(state)).toContain(state.active.generation);
 
-    const records = items.map((item, offset) => ({ offset, value: 'raw' in item ? item.raw : JSON.stringify(item) }));
-    const replayed = replay(ENDPOINT, records).events.map((event) => canonicalJson(event));
+    const records = items.map((item, offset) => ({ offset, value: 'raw' in item ? item.raw : JSON.stringify(signAsSim(item)) }));
+    const replayed = replay(ENDPOINT, records, SIM_AUTHORITY).events.map((event) => canonicalJson(event));
     expect(replayed).toEqual(events.map((event) => canonicalJson(event)));
-  });
+  }, 30_000); // ~2 s alone (every record signed and verified), beyond the 5 s default on a loaded machine
 });

@@ -2,6 +2,7 @@ import type { PlanRecord } from './commands';
 import type { FabricEvent } from './events';
 import { LogMap } from './log-map';
 import { eventHash, GENESIS_HASH } from './hash-chain';
+import type { ActorKey } from './signatures';
 
 export interface EndpointConfig {
   readonly enactors: readonly string[];
@@ -47,6 +48,8 @@ export interface EndpointState {
   readonly confirmed: ReadonlyMap<string, number | null>;
   /** Command id -> offset of the record where it was first decided. */
   readonly decided: ReadonlyMap<string, number>;
+  /** Public key -> whose it is: every key the log registered, and the trust roots it revoked. */
+  readonly keys: ReadonlyMap<string, ActorKey>;
 }
 
 export function initialState(endpointId: string): EndpointState {
@@ -63,6 +66,7 @@ export function initialState(endpointId: string): EndpointState {
     operatorFloorSeq: 0,
     confirmed: new Map(),
     decided: LogMap.empty(),
+    keys: LogMap.empty(),
   };
 }
 
@@ -75,12 +79,15 @@ export function evolve(state: EndpointState, event: FabricEvent): EndpointState 
     decided: recordsDecision(state, event) ? withEntry(state.decided, event.commandId!, event.commandOffset) : state.decided,
   };
   switch (event.type) {
-    case 'EndpointRegistered':
+    case 'EndpointRegistered': {
+      const { enactors, quorum, minValidPlans, maxCapacityDropPercent, keys = [] } = event.data;
       return {
         ...base,
-        config: event.data,
-        confirmed: new Map(event.data.enactors.map((id) => [id, null])),
+        config: { enactors, quorum, minValidPlans, maxCapacityDropPercent },
+        confirmed: new Map(enactors.map((id) => [id, null])),
+        keys: keys.reduce((known, { actor, publicKey }) => withEntry(known, publicKey, { actor, revoked: false }), state.keys),
       };
+    }
     case 'PlanProposed': {
       const { generation, records, ttl } = event.data;
       const plan: Plan = {
@@ -118,6 +125,10 @@ export function evolve(state: EndpointState, event: FabricEvent): EndpointState 
         undeleted: state.undeleted.filter((generation) => generation !== plan.generation),
       };
     }
+    case 'ActorKeyRegistered':
+      return { ...base, keys: withEntry(state.keys, event.data.publicKey, { actor: event.data.actor, revoked: false }) };
+    case 'ActorKeyRevoked':
+      return { ...base, keys: withEntry(state.keys, event.data.publicKey, { actor: event.data.actor, revoked: true }) };
     case 'CommandRejected':
     case 'CommandDuplicated':
       return base;
@@ -152,14 +163,15 @@ export function confirmationsOfActive(state: EndpointState): number {
 }
 
 /**
- * A command id counts as decided once a well-formed command carried it. A
- * MALFORMED record does not use up its id: redelivered it is MALFORMED again
- * (that check comes first), and a corrected command under the same id is
- * decided on its merits.
+ * A command id counts as decided once a well-formed, authenticated command
+ * carried it. A MALFORMED or NOT_AUTHENTICATED record does not use up its id:
+ * redelivered it is refused again (those checks come first), and the real
+ * command under the same id is decided on its merits — a forger who guesses
+ * an actor's next command id cannot make that command a duplicate.
  */
 function recordsDecision(state: EndpointState, event: FabricEvent): boolean {
   if (event.commandId === null || event.type === 'CommandDuplicated' || state.decided.has(event.commandId)) return false;
-  return !(event.type === 'CommandRejected' && event.data.reason === 'MALFORMED');
+  return !(event.type === 'CommandRejected' && (event.data.reason === 'MALFORMED' || event.data.reason === 'NOT_AUTHENTICATED'));
 }
 
 /** Maps that grow with the log (plans, decided ids) are LogMaps: adding to the newest state is O(1), not a copy. */

@@ -1,5 +1,6 @@
-import { COMMAND_TYPES, type CommandType, type EndpointState } from '@plan-fabric/domain';
+import { COMMAND_TYPES, type Actor, type CommandType, type EndpointState } from '@plan-fabric/domain';
 import { accepted, rejected, WELL_FORMED, type Expectation } from './expectations';
+import { actorKey, authenticates, FUZZ_AUTHORITY, FUZZ_ROOT, REVOKED_KEY, sameActor, signerFor, SPARE_KEYS, spareKey, UNLISTED_ENACTORS } from './fuzz-keys';
 import { type Doc, type JsonNode } from './json-text';
 import type { Prng } from './prng';
 
@@ -11,6 +12,21 @@ export const FUZZ_ACTORS = {
 } as const;
 export const SETUP_ENACTORS = ['e1', 'e2', 'e3'] as const;
 
+/** Every actor whose key an episode registers first: the endpoint's cast, and enactors it does not list. */
+export const KEYED_ACTORS: readonly Actor[] = [
+  FUZZ_ACTORS.planner,
+  FUZZ_ACTORS.janitor,
+  ...SETUP_ENACTORS.map((id): Actor => ({ role: 'enactor', id })),
+  ...UNLISTED_ENACTORS.map((id): Actor => ({ role: 'enactor', id })),
+];
+
+/** The actors whose commands the generators build: each must keep a key the fuzzer holds (revocations that would leave one without are not generated). */
+export const CAST: readonly Actor[] = [FUZZ_ACTORS.operator, ...KEYED_ACTORS];
+
+/** The key command types: taken before the endpoint is registered. */
+export const KEY_TYPES: readonly CommandType[] = ['RegisterActorKey', 'RevokeActorKey'];
+export const isKeyType = (type: CommandType): boolean => KEY_TYPES.includes(type);
+
 /** What the generator knows of the endpoint: its id and the state decided so far. */
 export interface Target {
   readonly endpointId: string;
@@ -19,8 +35,9 @@ export interface Target {
 
 export const isRegistered = (target: Target): boolean => target.state.config !== null;
 
+/** The endpoint's enactors the fuzzer holds a key for (a hostile registration may list enactors no one has a key of). */
 function enactorsOf(target: Target): readonly string[] {
-  const enactors = target.state.config?.enactors ?? [];
+  const enactors = (target.state.config?.enactors ?? []).filter((id) => signerFor(target.state, { role: 'enactor', id }) !== null);
   return enactors.length > 0 ? enactors : SETUP_ENACTORS;
 }
 
@@ -82,12 +99,101 @@ export function validDoc(rng: Prng, target: Target, commandId: string, type: Com
         generation: someGeneration(),
         reason: rng.pick(['roll back after the incident', 'capacity override', 'r']),
       });
+    case 'RegisterActorKey': {
+      const actor = rng.pick(CAST);
+      return envelope(target.endpointId, commandId, type, FUZZ_ACTORS.operator, {
+        actor: { role: actor.role, id: actor.id },
+        publicKey: spareKey(rng.int(0, SPARE_KEYS - 1)).publicKey,
+      });
+    }
+    case 'RevokeActorKey': {
+      const safe = safeRevocations(state);
+      const publicKey =
+        safe.length > 0 && rng.chance(0.7) ? rng.pick(safe) : rng.pick([REVOKED_KEY.publicKey, spareKey(rng.int(0, SPARE_KEYS - 1)).publicKey, FUZZ_ROOT.publicKey]);
+      // An unsafe revocation that the oracle says would be taken is not generated: a cast actor would lose its last key.
+      const chosen = safe.includes(publicKey) || keyChangeExpectation(state, 'RevokeActorKey', publicKey).kind !== 'accepted' ? publicKey : REVOKED_KEY.publicKey;
+      return envelope(target.endpointId, commandId, type, FUZZ_ACTORS.operator, { publicKey: chosen });
+    }
   }
 }
 
+/**
+ * Keys whose revocation the sequencer would take and that leave every cast
+ * actor and every listed enactor a key the fuzzer holds: the live registered
+ * keys and the trust root, less those one of them could not sign without.
+ */
+export function safeRevocations(state: EndpointState): string[] {
+  const candidates = [...state.keys].filter(([, entry]) => !entry.revoked).map(([publicKey]) => publicKey);
+  if (state.keys.get(FUZZ_ROOT.publicKey) === undefined) candidates.push(FUZZ_ROOT.publicKey);
+  // The cast, and the enactors the endpoint lists (a hostile registration may list others; the runner keys them).
+  const kept = [...CAST, ...(state.config?.enactors ?? []).map((id): Actor => ({ role: 'enactor', id }))];
+  return candidates.filter((publicKey) => {
+    if (keyChangeExpectation(state, 'RevokeActorKey', publicKey).kind !== 'accepted') return false;
+    const revoked = new Map(state.keys);
+    revoked.set(publicKey, { actor: state.keys.get(publicKey)?.actor ?? null, revoked: true });
+    const after = { ...state, keys: revoked };
+    return kept.every((actor) => signerFor(after, actor) !== null);
+  });
+}
+
+/**
+ * The outcome of a key command for a well-formed public key (any 32-byte key
+ * the fuzzer holds), from the rules as DESIGN.md states them: a key is
+ * registered once, never again once revoked, never a trust root; a revocation
+ * names a live registered key or trust root and leaves an operator key.
+ */
+export function keyChangeExpectation(state: EndpointState, type: 'RegisterActorKey' | 'RevokeActorKey', publicKey: string): Expectation {
+  const entry = state.keys.get(publicKey);
+  const isRoot = FUZZ_AUTHORITY.trustRoots.has(publicKey);
+  if (type === 'RegisterActorKey') return entry !== undefined || isRoot ? rejected('INVALID_KEY_CHANGE') : accepted('ActorKeyRegistered');
+  if (entry?.revoked === true || (entry === undefined && !isRoot)) return rejected('INVALID_KEY_CHANGE');
+  const operatorKeysLeft =
+    [...state.keys].filter(([other, key]) => other !== publicKey && !key.revoked && key.actor?.role === 'operator').length +
+    [...FUZZ_AUTHORITY.trustRoots].filter((root) => root !== publicKey && state.keys.get(root)?.revoked !== true).length;
+  return operatorKeysLeft === 0 ? rejected('INVALID_KEY_CHANGE') : accepted('ActorKeyRevoked');
+}
+
+/** The expectation unless the command's actor has no key the fuzzer holds that authenticates it: then NOT_AUTHENTICATED. */
+export function authenticated(target: Target, actor: Actor, expect: Expectation): Expectation {
+  return signerFor(target.state, actor) === null ? rejected('NOT_AUTHENTICATED') : expect;
+}
+
+/** Whether a command of `actor` signed with `publicKey` is authenticated now (a redelivery after a revocation is not). */
+export function stillAuthentic(target: Target, actor: Actor, publicKey: string): boolean {
+  return authenticates(target.state, actor, publicKey);
+}
+
+/**
+ * The episode's first records, before anything else: the operator (the trust
+ * root) registers the key of every keyed actor, then rotates the planner's
+ * key once — registers REVOKED_KEY for it and revokes that — so a revoked key
+ * is always at hand.
+ */
+export function keyDocs(endpointId: string, idPrefix: string): Doc[] {
+  const docs = KEYED_ACTORS.map((actor, i) =>
+    envelope(endpointId, `${idPrefix}-key-${i}`, 'RegisterActorKey', FUZZ_ACTORS.operator, {
+      actor: { role: actor.role, id: actor.id },
+      publicKey: actorKey(actor).publicKey,
+    }),
+  );
+  docs.push(
+    envelope(endpointId, `${idPrefix}-key-rotated`, 'RegisterActorKey', FUZZ_ACTORS.operator, {
+      actor: { role: FUZZ_ACTORS.planner.role, id: FUZZ_ACTORS.planner.id },
+      publicKey: REVOKED_KEY.publicKey,
+    }),
+    envelope(endpointId, `${idPrefix}-key-revoked`, 'RevokeActorKey', FUZZ_ACTORS.operator, { publicKey: REVOKED_KEY.publicKey }),
+  );
+  return docs;
+}
+
+export { sameActor };
+
 /** The expectation for a structurally valid command with a fresh id, before its own checks are known. */
-export function validExpectation(target: Target, type: CommandType): Expectation {
-  return !isRegistered(target) && type !== 'RegisterEndpoint' ? rejected('UNKNOWN_ENDPOINT') : WELL_FORMED;
+export function validExpectation(target: Target, type: CommandType, doc?: Doc): Expectation {
+  if (doc !== undefined && (type === 'RegisterActorKey' || type === 'RevokeActorKey')) {
+    return keyChangeExpectation(target.state, type, (doc['payload'] as Doc)['publicKey'] as string);
+  }
+  return !isRegistered(target) && type !== 'RegisterEndpoint' && !isKeyType(type) ? rejected('UNKNOWN_ENDPOINT') : WELL_FORMED;
 }
 
 /** The endpoint's first records in every episode: registered with three enactors, plans 1 and 2, plan 2 active. */
@@ -129,6 +235,9 @@ export function numericPaths(doc: Doc): (readonly (string | number)[])[] {
         ['payload', 'ttl'],
         ...(payload['records'] as JsonNode[]).map((_, index) => ['payload', 'records', index, 'weight']),
       ];
+    case 'RegisterActorKey':
+    case 'RevokeActorKey':
+      return [];
     default:
       return [['payload', 'generation']];
   }
@@ -145,6 +254,8 @@ const isPositiveSafe = (value: number) => Number.isSafeInteger(value) && value >
 export function numericExpectation(target: Target, doc: Doc, path: readonly (string | number)[], value: number): Expectation {
   const type = doc['type'] as CommandType;
   const state = target.state;
+  // A number beyond a double parses as ±Infinity, which has no canonical JSON: no signer could have signed the command.
+  if (!Number.isFinite(value)) return rejected('NOT_AUTHENTICATED');
   if (!isRegistered(target) && type !== 'RegisterEndpoint') return rejected('UNKNOWN_ENDPOINT');
   const payload = doc['payload'] as Doc;
   const field = path[path.length - 1];
@@ -177,5 +288,8 @@ export function numericExpectation(target: Target, doc: Doc, path: readonly (str
       return state.active !== null && value === state.active.generation
         ? WELL_FORMED
         : rejected('OUT_OF_ORDER_CONFIRMATION', 'STALE_GENERATION');
+    case 'RegisterActorKey':
+    case 'RevokeActorKey':
+      throw new Error(`numericExpectation: ${type} has no numeric field`);
   }
 }

@@ -84,11 +84,12 @@ export function checkDecision(
     fail('fold', `the event reads back different from the event decided: ${differingPaths(event, written).slice(0, 3).join(', ')}`);
   }
 
-  // A rejection or a duplicate changes nothing but the log position (and a rejection uses up its command id).
+  // A rejection or a duplicate changes nothing but the log position (and a rejection on the merits uses up its command id).
   if (event.type === 'CommandRejected' || event.type === 'CommandDuplicated') {
     const allowed = new Set(LOG_POSITION);
-    const malformed = event.type === 'CommandRejected' && event.data.reason === 'MALFORMED';
-    if (event.type === 'CommandRejected' && !malformed) allowed.add('decided');
+    // MALFORMED and NOT_AUTHENTICATED records do not use up their id: a forger cannot make the real command a duplicate.
+    const keepsId = event.type === 'CommandRejected' && (event.data.reason === 'MALFORMED' || event.data.reason === 'NOT_AUTHENTICATED');
+    if (event.type === 'CommandRejected' && !keepsId) allowed.add('decided');
     const changed = differingFields(before, after, allowed);
     if (changed.length > 0) fail('no-change', `${outcomeKey(event)} changed ${changed.join(', ')}`);
     if (allowed.has('decided') && event.commandId !== null && !before.decided.has(event.commandId)) {
@@ -129,7 +130,8 @@ function oracle(expect: Expectation, event: FabricEvent, record: CommandRecord, 
     case 'accepted':
       return event.type === expect.eventType ? null : wrong();
     case 'well-formed':
-      return malformed || event.type === 'CommandDuplicated' ? wrong() : null;
+      // Signed by its actor's key: never NOT_AUTHENTICATED either.
+      return malformed || event.type === 'CommandDuplicated' || (event.type === 'CommandRejected' && event.data.reason === 'NOT_AUTHENTICATED') ? wrong() : null;
     case 'duplicate':
       return event.type === 'CommandDuplicated' && event.data.firstOffset === expect.firstOffset ? null : wrong();
     case 'same-as': {

@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { ConfigResourceTypes, Partitioners, type Kafka, type KafkaMessage, type Message, type Producer } from 'kafkajs';
 import type { FabricConfig, Logger } from '@plan-fabric/config';
-import { canonicalJson, LIMITS, parseEvent, replay, sequence, type FabricEvent } from '@plan-fabric/domain';
+import { canonicalJson, LIMITS, parseEvent, replay, type FabricEvent } from '@plan-fabric/domain';
 import { createKafka, ensureEndpointTopics, topicNames } from '@plan-fabric/kafka';
 import { readTopic } from '@plan-fabric/testing';
 import { outcomeKey } from './decision-checks';
 import { MALFORMED } from './expectations';
-import { runEpisode, type EpisodeEntry } from './fuzz-runner';
+import { FUZZ_AUTHORITY, FUZZ_ROOT } from './fuzz-keys';
+import { realStep, runEpisode, type EpisodeEntry } from './fuzz-runner';
 import { CATEGORIES, type Category, type HostileInput } from './hostile-inputs';
 import { padToBytes } from './json-text';
 import { Prng } from './prng';
@@ -127,7 +128,7 @@ export async function runEdgeFuzz(options: EdgeFuzzOptions): Promise<EdgeFuzzRep
       endpointId,
       episode: 0,
       inputs: options.count,
-      step: sequence,
+      step: realStep,
       hangMs: 10_000,
       recordBytesMax,
       wire: true,
@@ -149,7 +150,8 @@ export async function runEdgeFuzz(options: EdgeFuzzOptions): Promise<EdgeFuzzRep
       `${entries.length} records to send (${options.count} hostile, ${entries.filter((entry) => entry.input === null).length} setup, ${probeInputs.size} size probes); Kafka's record limit here is ${brokerRecordBytesMax} bytes`,
     );
 
-    sequencer = await options.startSequencer({ ...config, endpointFilter: new RegExp(`^${endpointId}$`) }, options.logger);
+    // The fuzzer signs with the simulation identities: the sequencer trusts their root (FABRIC_TRUST_ROOTS, as config).
+    sequencer = await options.startSequencer({ ...config, trustRoots: [FUZZ_ROOT.publicKey], endpointFilter: new RegExp(`^${endpointId}$`) }, options.logger);
     const sendStarted = performance.now();
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
@@ -244,6 +246,7 @@ export async function runEdgeFuzz(options: EdgeFuzzOptions): Promise<EdgeFuzzRep
       const replayed = replay(
         endpointId,
         commands.map((record) => ({ offset: Number(record.offset), value: record.value === null ? null : record.value.toString('utf8') })),
+        FUZZ_AUTHORITY,
       ).events.map((event) => canonicalJson(event));
       replayMatches = replayed.length === texts.length && replayed.every((text, i) => text === texts[i]);
       if (!replayMatches) edge('replay', `replaying the ${commands.length} command records does not reproduce the ${texts.length} events byte for byte`);

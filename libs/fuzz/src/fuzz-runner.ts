@@ -9,15 +9,18 @@ import {
   type EndpointState,
   type FabricEvent,
 } from '@plan-fabric/domain';
-import { setupDocs } from './command-docs';
+import { FUZZ_ACTORS, keyDocs, setupDocs } from './command-docs';
 import { checkDecision, outcomeKey, type CheckFailure } from './decision-checks';
-import { WELL_FORMED } from './expectations';
-import { CATEGORIES, hostileInput, type Category, type DecidedCommand, type HostileInput } from './hostile-inputs';
-import { writeJson } from './json-text';
+import { rejected, WELL_FORMED, type Expectation } from './expectations';
+import { actorKey, FUZZ_AUTHORITY, signerFor } from './fuzz-keys';
+import { CATEGORIES, hostileInput, signedRecordText, type Category, type DecidedCommand, type HostileInput } from './hostile-inputs';
 import { Prng } from './prng';
 
 /** The step under test: the sequencer's decide + evolve. Tests pass broken ones to show the fuzzer can fail. */
 export type Step = (state: EndpointState, record: CommandRecord) => { event: FabricEvent; state: EndpointState };
+
+/** The real sequencer step, with the fuzzer's authority: the simulation trust root (libs/domain sim-identities). */
+export const realStep: Step = (state, record) => sequence(state, record, FUZZ_AUTHORITY);
 
 export const FUZZ_DEFAULTS = {
   /** Hostile records per endpoint log; each episode starts from a fresh endpoint. */
@@ -147,7 +150,7 @@ export function runEpisode(options: EpisodeOptions): { records: CommandRecord[];
         failures: [{ check: 'crash', message: `the step threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` }],
       });
     }
-    const wireExpect = options.wire && expect.kind === 'same-as' ? { ...expect, value: Buffer.from(expect.value, 'utf8').toString('utf8') } : expect;
+    const wireExpect = options.wire ? onTheWire(expect, generated.value, value) : expect;
     const { text, failures } = checkDecision({ before, record, event: result.event, after: result.state }, wireExpect, (other) => step(before, other).event);
     if (cpuMicros > hangMicros) {
       failures.push({ check: 'hang', message: `decided in ${Math.round(cpuMicros / 1000)} ms of CPU time, over the ${options.hangMs} ms bound (best of three)` });
@@ -172,20 +175,40 @@ export function runEpisode(options: EpisodeOptions): { records: CommandRecord[];
   const context = () => ({ rng, endpointId, state, freshId, recent, malformedIds, recordBytesMax: options.recordBytesMax });
   const unregisteredInputs = Math.min(options.inputs, rng.int(0, 16));
   let going = true;
+  // Once the endpoint is registered (by the setup, or by a hostile registration before it), the operator registers the
+  // key of every enactor it lists that has none: the generators' commands of listed enactors are then authenticated.
+  let keyedFor: EndpointState['config'] = null;
+  const keyListedEnactors = () => {
+    const config = state.config;
+    if (config === null || config === keyedFor) return;
+    keyedFor = config;
+    for (const id of config.enactors) {
+      const actor = { role: 'enactor', id } as const;
+      if (!going || signerFor(state, actor) !== null) continue;
+      const doc = { commandId: freshId(), endpointId, actor: { ...FUZZ_ACTORS.operator }, type: 'RegisterActorKey', payload: { actor: { ...actor }, publicKey: actorKey(actor).publicKey } };
+      going = decideOne(null, { value: signedRecordText({ endpointId, state }, doc) });
+    }
+  };
   const hostile = (position: number) => {
     for (const probe of options.probesAt?.(position) ?? []) if (going) going = decideOne(probe, probe);
     if (!going) return;
     const input = hostileInput(context());
     going = decideOne(input, input);
+    keyListedEnactors();
   };
+  // The operator registers the actors' keys first, then hostile records hit the unregistered endpoint, then the setup.
+  for (const doc of keyDocs(endpointId, idPrefix)) if (going) going = decideOne(null, { value: signedRecordText({ endpointId, state }, doc) });
   for (let position = 0; position < unregisteredInputs && going; position++) hostile(position);
-  for (const doc of setupDocs(endpointId, idPrefix)) if (going) going = decideOne(null, { value: writeJson(doc) });
+  for (const doc of setupDocs(endpointId, idPrefix)) {
+    if (going) going = decideOne(null, { value: signedRecordText({ endpointId, state }, doc) });
+    keyListedEnactors();
+  }
   for (let position = unregisteredInputs; position < options.inputs && going; position++) hostile(position);
   if (going) for (const probe of options.probesAt?.(options.inputs) ?? []) if (going) going = decideOne(probe, probe);
 
   let replayProblem: string | null = null;
   try {
-    const replayed = replay(endpointId, records).events.map((event) => canonicalJson(event));
+    const replayed = replay(endpointId, records, FUZZ_AUTHORITY).events.map((event) => canonicalJson(event));
     const at = replayed.findIndex((text, index) => text !== eventTexts[index]);
     if (replayed.length !== eventTexts.length) replayProblem = `replay gave ${replayed.length} events for ${eventTexts.length}`;
     else if (at >= 0) replayProblem = `replay differs at offset ${records[at]!.offset}: ${replayed[at]!.slice(0, 300)} vs ${eventTexts[at]!.slice(0, 300)}`;
@@ -193,6 +216,20 @@ export function runEpisode(options: EpisodeOptions): { records: CommandRecord[];
     replayProblem = `replay threw: ${(error as Error).message}`;
   }
   return { records, eventTexts, replayProblem };
+}
+
+/**
+ * The expectation for a record as Kafka delivers it. A text that does not
+ * survive UTF-8 (a lone surrogate becomes U+FFFD) is no longer the command its
+ * producer signed: whatever a well-formed command would have come to, it is
+ * NOT_AUTHENTICATED. A differential oracle compares with its plain spelling
+ * as delivered.
+ */
+function onTheWire(expect: Expectation, sent: string | null, delivered: string | null): Expectation {
+  if (expect.kind === 'same-as') return { ...expect, value: Buffer.from(expect.value, 'utf8').toString('utf8') };
+  const mangled = sent !== null && delivered !== sent;
+  const decidedOnMerits = expect.kind === 'rejected' || expect.kind === 'accepted' || expect.kind === 'well-formed' || expect.kind === 'duplicate';
+  return mangled && decidedOnMerits ? rejected('NOT_AUTHENTICATED') : expect;
 }
 
 /**
@@ -248,7 +285,7 @@ export interface FuzzReport {
 export function runFuzz(options: FuzzOptions): FuzzReport {
   const started = performance.now();
   const rng = new Prng(options.seed);
-  const step = options.step ?? sequence;
+  const step = options.step ?? realStep;
   const episodeInputs = options.episodeInputs ?? FUZZ_DEFAULTS.episodeInputs;
   const violationsMax = options.violationsMax ?? FUZZ_DEFAULTS.violationsMax;
   const recordBytesMax = options.recordBytesMax ?? FUZZ_DEFAULTS.recordBytesMax;

@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { initialState, LIMITS, sequence, type CommandRecord, type EndpointState, type FabricEvent } from '@plan-fabric/domain';
+import {
+  initialState,
+  LIMITS,
+  REJECTION_REASONS,
+  sequence as realSequence,
+  type CommandRecord,
+  type EndpointState,
+  type FabricEvent,
+} from '@plan-fabric/domain';
+import { outcomeKey } from './decision-checks';
 import { formatFuzzReport, formatFuzzViolations } from './fuzz-report';
-import { runFuzz, type FuzzReport, type Step } from './fuzz-runner';
-import { CATEGORIES, hostileInput } from './hostile-inputs';
+import { FUZZ_AUTHORITY } from './fuzz-keys';
+import { realStep, runEpisode, runFuzz, type EpisodeEntry, type FuzzReport, type Step } from './fuzz-runner';
+import { CATEGORIES, hostileInput, KEY_CHANGE_VARIANTS, SIGNATURE_VARIANTS } from './hostile-inputs';
 import { Prng } from './prng';
 
 /** CI size: about 20 s on a loaded 2-core machine (README, "Hostile input"); a timeout, not an assertion on time. */
@@ -26,7 +36,44 @@ describe('fabric fuzz: hostile records through the real decide', () => {
     for (const outcome of ['INVALID_PLAN', 'INVALID_REGISTRATION', 'UNKNOWN_PLAN', 'NOT_AUTHORIZED', 'STALE_GENERATION', 'DUPLICATE', 'accepted: PlanProposed', 'accepted: PlanActivated']) {
       expect(reasons, outcome).toContain(outcome);
     }
+    // Signed: valid commands pass authentication and reach every reason; forgeries are refused before anything else.
+    for (const reason of REJECTION_REASONS) expect(reasons, reason).toContain(reason);
+    for (const outcome of ['accepted: ActorKeyRegistered', 'accepted: ActorKeyRevoked', 'accepted: PlanConfirmed', 'accepted: PlanDeleted']) expect(reasons, outcome).toContain(outcome);
+    expect(report.outcomes['NOT_AUTHENTICATED']).toBeLessThan(CI_COUNT / 5);
   }, 300_000);
+
+  it('every attack on a signature and every key change is generated, and each gets its outcome (the oracle checks each one)', () => {
+    const entries: EpisodeEntry[] = [];
+    let episode = 0;
+    while (entries.length < 6_000) {
+      const { replayProblem } = runEpisode({
+        rng: new Prng(episode + 1),
+        endpointId: 'fuzz-endpoint',
+        episode: episode++,
+        inputs: 400,
+        step: realStep,
+        hangMs: 1_000,
+        recordBytesMax: 2 * LIMITS.commandBytesMax,
+        wire: false,
+        onEntry: (entry) => {
+          entries.push(entry);
+          return true;
+        },
+      });
+      expect(replayProblem).toBeNull();
+    }
+    const failures = entries.flatMap((entry) => entry.failures.map((failure) => `${entry.input?.label ?? 'setup'}: ${failure.check}: ${failure.message}`));
+    expect(failures).toEqual([]);
+    const outcomesOf = (category: string, variant: string) =>
+      new Set(entries.filter((entry) => entry.input?.category === category && entry.input.label.startsWith(`${variant}:`)).map((entry) => outcomeKey(entry.event!)));
+    for (const variant of SIGNATURE_VARIANTS) {
+      const expected = variant === 'badly typed' || variant === 'wrong log' ? 'MALFORMED' : variant === 'replayed' ? 'DUPLICATE' : 'NOT_AUTHENTICATED';
+      expect([...outcomesOf('signature', variant)], variant).toContain(expected);
+    }
+    for (const variant of KEY_CHANGE_VARIANTS) expect(outcomesOf('key-change', variant).size, variant).toBeGreaterThan(0);
+    expect([...outcomesOf('key-change', 'revoke root')]).toEqual(expect.arrayContaining(['INVALID_KEY_CHANGE']));
+    expect([...outcomesOf('key-change', 'register non-key')]).toEqual(['INVALID_KEY_CHANGE']);
+  }, 120_000);
 
   it('the same seed gives the same records; another seed gives others', () => {
     const values = (seed: number) => {
@@ -49,6 +96,11 @@ describe('fabric fuzz: hostile records through the real decide', () => {
 
 // ---------------------------------------------------------------- the fuzzer can fail
 
+/** The real step (the fuzzer's authority); the broken steps below wrap it. */
+const sequence = realStep;
+
+const isNotAuthenticated = (event: FabricEvent) => event.type === 'CommandRejected' && event.data.reason === 'NOT_AUTHENTICATED';
+
 const isMalformed = (event: FabricEvent) => event.type === 'CommandRejected' && event.data.reason === 'MALFORMED';
 
 /** Deliberately broken sequencer steps, each of which one check must catch. */
@@ -60,6 +112,20 @@ interface Broken {
 }
 
 const BROKEN: readonly Broken[] = [
+  {
+    name: 'takes any signature',
+    check: 'oracle',
+    step: (state, record) => realSequence(state, record, { trustRoots: FUZZ_AUTHORITY.trustRoots, verifier: { verify: () => true } }),
+  },
+  {
+    name: 'uses up the id of a NOT_AUTHENTICATED command',
+    check: 'no-change',
+    step: (state, record) => {
+      const step = sequence(state, record);
+      if (!isNotAuthenticated(step.event) || step.event.commandId === null) return step;
+      return { ...step, state: { ...step.state, decided: new Map([...step.state.decided, [step.event.commandId, record.offset]]) } };
+    },
+  },
   {
     name: 'crashes on a __proto__ key',
     check: 'crash',

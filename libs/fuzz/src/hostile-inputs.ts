@@ -1,5 +1,20 @@
-import { LIMITS, type CommandType, type Role } from '@plan-fabric/domain';
-import { isRegistered, numericExpectation, numericPaths, validDoc, validExpectation, type Target } from './command-docs';
+import { decodeBase64Url, encodeBase64Url, LIMITS, type Actor, type CommandType, type Role } from '@plan-fabric/domain';
+import {
+  authenticated,
+  CAST,
+  FUZZ_ACTORS,
+  isKeyType,
+  isRegistered,
+  keyChangeExpectation,
+  numericExpectation,
+  numericPaths,
+  safeRevocations,
+  stillAuthentic,
+  validDoc,
+  validExpectation,
+  type Target,
+} from './command-docs';
+import { actorKey, FUZZ_ROOT, garbageSignature, REVOKED_KEY, signatureFor, signerFor, SPARE_KEYS, spareKey, STRANGER } from './fuzz-keys';
 import { accepted, ANY, MALFORMED, rejected, WELL_FORMED, type Expectation } from './expectations';
 import {
   cloneNode,
@@ -44,6 +59,8 @@ export const CATEGORY_WEIGHTS = {
   authority: 35,
   duplicate: 35,
   mutation: 80,
+  signature: 90,
+  'key-change': 40,
 } as const;
 
 export type Category = keyof typeof CATEGORY_WEIGHTS;
@@ -87,6 +104,8 @@ const ROLE_OF: Readonly<Record<CommandType, Role>> = {
   ConfirmApplied: 'enactor',
   DeletePlan: 'janitor',
   OperatorActivate: 'operator',
+  RegisterActorKey: 'operator',
+  RevokeActorKey: 'operator',
 };
 const ROLES: readonly Role[] = ['planner', 'enactor', 'janitor', 'operator'];
 
@@ -133,7 +152,77 @@ const NON_JSON_GAPS = ['\u00a0', '\u2028', '\u3000', '\ufeff', '\u000b', '\u000c
 const MUTATION_CHARS = ['{', '}', '[', ']', '"', ',', ':', '\\', '0', '1', '9', '-', '+', 'e', '.', ' ', '\n', '\u0000', '\ud800', '\u00e9', 'n', 't', 'f'];
 
 export function hostileInput(ctx: GeneratorContext, category: Category = ctx.rng.weighted(CATEGORY_WEIGHTS)): HostileInput {
-  return GENERATORS[category](ctx);
+  signing = ctx;
+  try {
+    return GENERATORS[category](ctx);
+  } finally {
+    signing = null;
+  }
+}
+
+/** A command document as record text, signed with the key the fuzzer holds for its actor on this endpoint (the setup's records). */
+export function signedRecordText(target: Target, doc: Doc): string {
+  const before = signing;
+  signing = target;
+  try {
+    return text(doc);
+  } finally {
+    signing = before;
+  }
+}
+
+/** The endpoint whose keys sign the documents `text` writes (set while a generator runs). */
+let signing: Target | null = null;
+
+type Signature = { readonly key: string; readonly sig: string };
+
+/** The document with a `signature` member (last), whatever it holds. */
+function withSignature(doc: JsonNode, signature: JsonNode): JsonNode {
+  if (doc instanceof JsonEntries) return new JsonEntries([...doc.entries, ['signature', signature]]);
+  const copy: Doc = {};
+  for (const key of Object.keys(doc as Doc)) setMember(copy, key, (doc as Doc)[key] as JsonNode);
+  setMember(copy, 'signature', signature);
+  return copy;
+}
+
+/** A command document as parsed, if `value` is one with an actor of string role and id. */
+function parsedCommand(value: string): { document: Doc; actor: Actor } | null {
+  let document: unknown;
+  try {
+    document = JSON.parse(value);
+  } catch {
+    return null;
+  }
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) return null;
+  const actor = (document as Doc)['actor'];
+  if (actor === null || typeof actor !== 'object' || Array.isArray(actor)) return null;
+  const { role, id } = actor as Doc;
+  return typeof role === 'string' && typeof id === 'string' ? { document: document as Doc, actor: { role: role as Role, id } } : null;
+}
+
+/**
+ * The signature a producer holding `key` (by default: the key the fuzzer holds
+ * for the command's actor, or a stranger's if none) puts on the command `plain`
+ * parses to: over its canonical bytes, so any spelling of the same command
+ * carries the same signature. Null when `plain` is no command (it stays unsigned).
+ */
+function signatureOf(target: Target, plain: string, key?: ReturnType<typeof signerFor>): Signature | null {
+  // Beyond the size limit nothing is decided past MALFORMED: signing a megabyte would only cost time.
+  if (plain.length > LIMITS.commandBytesMax || Buffer.byteLength(plain) > LIMITS.commandBytesMax) return null;
+  const parsed = parsedCommand(plain);
+  if (parsed === null) return null;
+  const signer = key ?? signerFor(target.state, parsed.actor) ?? STRANGER;
+  return signatureFor(parsed.document, signer) ?? garbageSignature(signer, plain.slice(0, 64));
+}
+
+/** The document as record text: a command is signed (see signatureOf) unless `sign` is false. */
+function text(doc: JsonNode, style?: TextStyle, sign = true): string {
+  const plain = writeJson(doc, style);
+  const target = signing;
+  if (!sign || target === null || doc === null || typeof doc !== 'object' || Array.isArray(doc) || doc instanceof RawJson) return plain;
+  if (!(doc instanceof JsonEntries) && Object.hasOwn(doc, 'signature')) return plain;
+  const signature = signatureOf(target, plain);
+  return signature === null ? plain : writeJson(withSignature(doc, { key: signature.key, sig: signature.sig }), style);
 }
 
 type Generator = (ctx: GeneratorContext) => HostileInput;
@@ -145,10 +234,8 @@ const make = (category: Category, label: string, value: string | null, expect: E
 function base(ctx: GeneratorContext, type?: CommandType): { doc: Doc; type: CommandType; expect: Expectation } {
   const doc = validDoc(ctx.rng, ctx, ctx.freshId(), type);
   const docType = doc['type'] as CommandType;
-  return { doc, type: docType, expect: validExpectation(ctx, docType) };
+  return { doc, type: docType, expect: validExpectation(ctx, docType, doc) };
 }
-
-const text = (doc: JsonNode, style?: TextStyle) => writeJson(doc, style);
 const decodeUtf8 = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
 const codePoints = (value: string) => [...value].length;
 const pathText = (path: JsonPath) => path.map(String).join('.');
@@ -307,7 +394,8 @@ const GENERATORS: Readonly<Record<Category, Generator>> = {
       case 'actor.id': {
         const { doc, expect } = base(ctx);
         (doc['actor'] as Doc)['id'] = long;
-        return make('huge-string', label, text(doc), within(1, LIMITS.idLengthMax, expect));
+        const actor: Actor = { role: (doc['actor'] as Doc)['role'] as Role, id: long };
+        return make('huge-string', label, text(doc), within(1, LIMITS.idLengthMax, authenticated(ctx, actor, expect)));
       }
       case 'reason': {
         const { doc, expect } = base(ctx, 'OperatorActivate');
@@ -413,7 +501,8 @@ const GENERATORS: Readonly<Record<Category, Generator>> = {
 
   'big-number'(ctx) {
     const rng = ctx.rng;
-    const { doc } = base(ctx);
+    const drawn = base(ctx);
+    const { doc } = isKeyType(drawn.type) ? base(ctx, rng.pick<CommandType>(['ProposePlan', 'ApplyPlan', 'RegisterEndpoint'])) : drawn;
     const path = rng.pick(numericPaths(doc));
     const literal = rng.pick(NUMBER_LITERALS);
     setAt(doc, path, new RawJson(literal));
@@ -521,15 +610,18 @@ const GENERATORS: Readonly<Record<Category, Generator>> = {
     const { doc, type } = base(ctx);
     const registered = isRegistered(ctx);
     if (rng.chance(0.5) || (type !== 'ApplyPlan' && type !== 'ConfirmApplied')) {
+      // An actor of the endpoint in another role, with its own registered key: authenticated, not authorized.
       const role = rng.pick(ROLES.filter((candidate) => candidate !== ROLE_OF[type]));
-      (doc['actor'] as Doc)['role'] = role;
-      const expect = registered || type === 'RegisterEndpoint' ? rejected('NOT_AUTHORIZED') : rejected('UNKNOWN_ENDPOINT');
-      return make('authority', `${type} by the ${role}`, text(doc), expect);
+      const actor = rng.pick(CAST.filter((candidate) => candidate.role === role && (role !== 'enactor' || candidate.id.startsWith('e'))));
+      doc['actor'] = { role: actor.role, id: actor.id };
+      const expect = registered || type === 'RegisterEndpoint' || isKeyType(type) ? rejected('NOT_AUTHORIZED') : rejected('UNKNOWN_ENDPOINT');
+      return make('authority', `${type} by the ${role} ${actor.id}`, text(doc), authenticated(ctx, actor, expect));
     }
     const id = rng.pick(['e9', 'E1', 'e1 ', '\u0435' + '1', 'op-1', 'enactor-1', 'e1\u0000']);
     (doc['actor'] as Doc)['id'] = id;
     const known = ctx.state.config?.enactors.includes(id) ?? false;
-    return make('authority', `${type} by unregistered enactor ${JSON.stringify(id)}`, text(doc), registered ? (known ? WELL_FORMED : rejected('NOT_AUTHORIZED')) : rejected('UNKNOWN_ENDPOINT'));
+    const expect = registered ? (known ? WELL_FORMED : rejected('NOT_AUTHORIZED')) : rejected('UNKNOWN_ENDPOINT');
+    return make('authority', `${type} by unlisted enactor ${JSON.stringify(id)} (its key registered)`, text(doc), authenticated(ctx, { role: 'enactor', id }, expect));
   },
 
   duplicate(ctx) {
@@ -543,7 +635,8 @@ const GENERATORS: Readonly<Record<Category, Generator>> = {
     }
     if (ctx.recent.length === 0) return GENERATORS.valid(ctx);
     const earlier = rng.pick(ctx.recent);
-    const expect: Expectation = { kind: 'duplicate', firstOffset: earlier.offset };
+    // A redelivery carries the signature it had: after its key was revoked, it no longer authenticates.
+    const expect: Expectation = redeliveryAuthentic(ctx, earlier.value) ? { kind: 'duplicate', firstOffset: earlier.offset } : rejected('NOT_AUTHENTICATED');
     const variant = rng.int(0, 2);
     if (variant === 0) return make('duplicate', `redelivery of offset ${earlier.offset}`, earlier.value, expect);
     if (variant === 1) {
@@ -554,7 +647,15 @@ const GENERATORS: Readonly<Record<Category, Generator>> = {
     }
     const { doc, type } = base(ctx);
     doc['commandId'] = earlier.commandId;
-    return make('duplicate', `a different ${type} under the id of offset ${earlier.offset}`, text(doc), expect);
+    return make('duplicate', `a different ${type} under the id of offset ${earlier.offset}`, text(doc), { kind: 'duplicate', firstOffset: earlier.offset });
+  },
+
+  signature(ctx) {
+    return signatureInput(ctx);
+  },
+
+  'key-change'(ctx) {
+    return keyChange(ctx);
   },
 
   mutation(ctx) {
@@ -713,7 +814,7 @@ function unicode(ctx: GeneratorContext): HostileInput {
     case 1: {
       const { doc, expect } = base(ctx);
       (doc['actor'] as Doc)['id'] = sample;
-      return u(`actor id ${shown}`, text(doc), expect);
+      return u(`actor id ${shown}`, text(doc), authenticated(ctx, { role: (doc['actor'] as Doc)['role'] as Role, id: sample }, expect));
     }
     case 2: {
       const { doc, expect } = base(ctx, 'OperatorActivate');
@@ -769,9 +870,12 @@ function unicode(ctx: GeneratorContext): HostileInput {
     case 11: {
       const { doc, expect } = base(ctx);
       const invalid = rng.pick([[0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x28, 0xa1]]);
-      const [head, tail] = text(doc).split(/(?<="commandId":")/) as [string, string];
-      const bytes = Buffer.concat([Buffer.from(head), Buffer.from(invalid), Buffer.from(tail)]);
-      // Decoded the way the sequencer decodes (lossy): each invalid sequence becomes U+FFFD inside the id.
+      const [head, tail] = text(doc, undefined, false).split(/(?<="commandId":")/) as [string, string];
+      const unsigned = Buffer.concat([Buffer.from(head), Buffer.from(invalid), Buffer.from(tail)]);
+      // Decoded the way the sequencer decodes (lossy): each invalid sequence becomes U+FFFD inside the id. The
+      // producer signed the command it meant, the id as the sequencer will read it; the signature goes first.
+      const signature = signatureOf(ctx, decodeUtf8(unsigned));
+      const bytes = signature === null ? unsigned : Buffer.concat([Buffer.from(`{"signature":${JSON.stringify(signature)},`), unsigned.subarray(1)]);
       return u(`invalid UTF-8 (${invalid.map((b) => b.toString(16)).join(' ')}) inside the commandId`, decodeUtf8(bytes), expect, bytes);
     }
     default: {
@@ -831,4 +935,238 @@ function oversized(ctx: GeneratorContext): HostileInput {
     label = 'deeply nested arrays';
   }
   return make('oversized', `${label}: ${Buffer.byteLength(value)} bytes`, value, MALFORMED);
+}
+
+/** Whether a record decided before (signed then) would still authenticate now: its key may have been revoked since. */
+function redeliveryAuthentic(ctx: GeneratorContext, value: string): boolean {
+  const parsed = parsedCommand(value);
+  const signature = parsed?.document['signature'] as Doc | undefined;
+  return parsed !== null && typeof signature?.['key'] === 'string' && stillAuthentic(ctx, parsed.actor, signature['key']);
+}
+
+const actorOf = (doc: Doc): Actor => ({ role: (doc['actor'] as Doc)['role'] as Role, id: (doc['actor'] as Doc)['id'] as string });
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** The order of the Ed25519 group, little-endian: S + L is the same signature's non-canonical twin (RFC 8032 requires S < L). */
+const GROUP_ORDER = (1n << 252n) + 27742317777372353535851937790883648493n;
+
+/** S + L in place of S: a malleated signature that a strict verifier refuses. */
+function malleated(sig: string): string {
+  const bytes = decodeBase64Url(sig)!;
+  let s = 0n;
+  for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(bytes[i]!);
+  s += GROUP_ORDER;
+  const out = Uint8Array.from(bytes);
+  for (let i = 32; i < 64; i++) {
+    out[i] = Number(s & 255n);
+    s >>= 8n;
+  }
+  return encodeBase64Url(out);
+}
+
+export const SIGNATURE_VARIANTS = [
+  'missing',
+  'truncated',
+  'extended',
+  'bit flip',
+  'garbage',
+  'malleated',
+  'swapped',
+  'other endpoint',
+  'wrong log',
+  'replayed',
+  'revoked key',
+  "another actor's key",
+  'trust root',
+  'stranger',
+  'not a key',
+  'badly typed',
+] as const;
+
+/**
+ * Signatures under attack, on otherwise valid commands: each is
+ * NOT_AUTHENTICATED (and uses up nothing), except a signature member of the
+ * wrong shape (MALFORMED), a copy on the wrong log (MALFORMED: its endpointId
+ * is another's) and a redelivery of a genuine command (a duplicate).
+ */
+function signatureInput(ctx: GeneratorContext): HostileInput {
+  const rng = ctx.rng;
+  const variant = rng.pick(SIGNATURE_VARIANTS);
+  const notAuthenticated = rejected('NOT_AUTHENTICATED');
+  const input = (label: string, value: string, expect: Expectation) => make('signature', `${variant}: ${label}`, value, expect);
+  const { doc, type } = base(ctx);
+  const plain = text(doc, undefined, false);
+  const good = signatureOf(ctx, plain)!;
+  const put = (target: Doc, signature: JsonNode) => writeJson(withSignature(target, signature));
+  switch (variant) {
+    case 'missing':
+      return input(`${type} without a signature`, plain, notAuthenticated);
+    case 'truncated': {
+      const cut = rng.int(0, good.sig.length - 1);
+      return input(`${type} with its signature cut to ${cut} of ${good.sig.length} characters`, put(doc, { key: good.key, sig: good.sig.slice(0, cut) }), notAuthenticated);
+    }
+    case 'extended': {
+      const extra = rng.pick(['A', 'AA', 'AAA', 'AAAA']);
+      return input(`${type} with ${extra.length} characters after its signature`, put(doc, { key: good.key, sig: good.sig + extra }), notAuthenticated);
+    }
+    case 'bit flip': {
+      const at = rng.int(0, good.sig.length - 1);
+      const char = rng.pick([...B64URL].filter((c) => c !== good.sig[at]));
+      return input(`${type} with signature character ${at} changed`, put(doc, { key: good.key, sig: good.sig.slice(0, at) + char + good.sig.slice(at + 1) }), notAuthenticated);
+    }
+    case 'garbage': {
+      const standard = Buffer.from(decodeBase64Url(good.sig)!).toString('base64');
+      const candidates = ['', '!', '====', 'A'.repeat(86), '_'.repeat(86), standard, `${good.sig}==`, ` ${good.sig}`, `${good.sig.slice(0, 40)}\u00e9${good.sig.slice(41)}`, good.sig.toUpperCase()];
+      const sig = rng.pick(candidates.filter((candidate) => candidate !== good.sig));
+      return input(`${type} with signature ${JSON.stringify(sig.length > 20 ? `${sig.slice(0, 20)}…` : sig)}`, put(doc, { key: good.key, sig }), notAuthenticated);
+    }
+    case 'malleated':
+      return input(`${type} with S + L for S (a non-canonical twin of a good signature)`, put(doc, { key: good.key, sig: malleated(good.sig) }), notAuthenticated);
+    case 'swapped': {
+      const other = base(ctx, type).doc;
+      const theirs = signatureOf(ctx, text(other, undefined, false))!;
+      return input(`${type} carrying the signature of another command`, put(doc, { key: theirs.key, sig: theirs.sig }), notAuthenticated);
+    }
+    case 'other endpoint': {
+      const there = cloneNode(doc);
+      there['endpointId'] = `${ctx.endpointId}-other`;
+      const signedThere = signatureOf(ctx, text(there, undefined, false))!;
+      return input(`${type} signed for endpoint '${there['endpointId']}', its endpointId changed to this one`, put(doc, { key: signedThere.key, sig: signedThere.sig }), notAuthenticated);
+    }
+    case 'wrong log': {
+      doc['endpointId'] = `${ctx.endpointId}-other`;
+      return input(`${type} signed for endpoint '${doc['endpointId']}', sent as it is to this one`, text(doc), MALFORMED);
+    }
+    case 'replayed': {
+      if (ctx.recent.length === 0) return input(`${type} without a signature`, plain, notAuthenticated);
+      const earlier = rng.pick(ctx.recent);
+      const expect: Expectation = redeliveryAuthentic(ctx, earlier.value) ? { kind: 'duplicate', firstOffset: earlier.offset } : notAuthenticated;
+      return input(`the signed command of offset ${earlier.offset}, again under its id`, earlier.value, expect);
+    }
+    case 'revoked key': {
+      const proposal = base(ctx, 'ProposePlan').doc;
+      return input(`ProposePlan signed with the planner's revoked key`, put(proposal, signatureOf(ctx, text(proposal, undefined, false), REVOKED_KEY)!), notAuthenticated);
+    }
+    case "another actor's key": {
+      const actor = actorOf(doc);
+      const other = rng.pick(CAST.filter((candidate) => candidate.role !== actor.role || candidate.id !== actor.id));
+      const key = actorKey(other);
+      return input(`${type} of ${actor.role} ${actor.id} signed with ${other.role} ${other.id}'s key`, put(doc, signatureOf(ctx, plain, key)!), notAuthenticated);
+    }
+    case 'trust root': {
+      const command = base(ctx, rng.pick<CommandType>(['ProposePlan', 'ApplyPlan', 'ConfirmApplied', 'DeletePlan'])).doc;
+      return input(`${command['type'] as string} of a ${actorOf(command).role} signed by the trust root`, put(command, signatureOf(ctx, text(command, undefined, false), FUZZ_ROOT)!), notAuthenticated);
+    }
+    case 'stranger':
+      return input(`${type} signed by a key registered nowhere`, put(doc, signatureOf(ctx, plain, STRANGER)!), notAuthenticated);
+    case 'not a key': {
+      const key = rng.pick(['', 'abc', 'A'.repeat(43), good.sig.slice(0, 43), `${good.key}=`, good.key.slice(1), `${good.key.slice(0, 42)}B`]);
+      return input(`${type} with signature key ${JSON.stringify(key)}`, put(doc, { key, sig: good.sig }), notAuthenticated);
+    }
+    case 'badly typed': {
+      const shapes: [string, JsonNode][] = [
+        ['a string', good.sig],
+        ['null', null],
+        ['an array', [good.key, good.sig]],
+        ['an empty object', {}],
+        ['a number as key', { key: 5, sig: good.sig }],
+        ['null as sig', { key: good.key, sig: null }],
+        ['no sig', { key: good.key }],
+        ['an extra member', { key: good.key, sig: good.sig, alg: 'none' }],
+        ['a sig of 300 characters', { key: good.key, sig: 'A'.repeat(300) }],
+        ['a key of 200 characters', { key: 'k'.repeat(200), sig: good.sig }],
+      ];
+      const [label, shape] = rng.pick(shapes);
+      return input(`${type} whose signature is ${label}`, put(doc, shape), MALFORMED);
+    }
+  }
+}
+
+/** Texts that are no Ed25519 public key: wrong length, padding, standard alphabet, stray bits, points of small order. */
+function nonKeys(): string[] {
+  const key = spareKey(0).publicKey;
+  const identity = new Uint8Array(32);
+  identity[0] = 1;
+  const minusOne = new Uint8Array(32).fill(0xff);
+  minusOne[0] = 0xec;
+  minusOne[31] = 0x7f;
+  return [
+    '',
+    'abc',
+    `${key}=`,
+    key.slice(0, 42),
+    `${key}A`,
+    `${key.slice(0, 42)}B`,
+    key.replace(/-/g, '+').replace(/_/g, '/') === key ? `+${key.slice(1)}` : key.replace(/-/g, '+').replace(/_/g, '/'),
+    'A'.repeat(43),
+    encodeBase64Url(identity),
+    encodeBase64Url(minusOne),
+    encodeBase64Url(new Uint8Array(64)),
+  ];
+}
+
+export const KEY_CHANGE_VARIANTS = [
+  'register fresh',
+  'register again',
+  'register revoked',
+  'register root',
+  'register non-key',
+  'register too long',
+  'revoke safe',
+  'revoke unknown',
+  'revoke revoked',
+  'revoke root',
+  'revoke non-key',
+] as const;
+
+/** The operator's key commands, valid and not: each gets the outcome the rules give it (see keyChangeExpectation). */
+function keyChange(ctx: GeneratorContext): HostileInput {
+  const rng = ctx.rng;
+  const state = ctx.state;
+  let variant: (typeof KEY_CHANGE_VARIANTS)[number] = rng.pick(KEY_CHANGE_VARIANTS);
+  const safe = safeRevocations(state);
+  if (variant === 'revoke safe' && safe.length === 0) variant = 'revoke unknown';
+  if (variant === 'revoke root') {
+    const root = keyChangeExpectation(state, 'RevokeActorKey', FUZZ_ROOT.publicKey);
+    if (root.kind === 'accepted' && !safe.includes(FUZZ_ROOT.publicKey)) variant = 'revoke unknown';
+  }
+  const register = variant.startsWith('register');
+  const { doc } = base(ctx, register ? 'RegisterActorKey' : 'RevokeActorKey');
+  const payload = doc['payload'] as Doc;
+  const input = (label: string, publicKey: string, expect?: Expectation) => {
+    payload['publicKey'] = publicKey;
+    const outcome = expect ?? keyChangeExpectation(state, register ? 'RegisterActorKey' : 'RevokeActorKey', publicKey);
+    return make('key-change', `${variant}: ${label}`, text(doc), authenticated(ctx, FUZZ_ACTORS.operator, outcome));
+  };
+  const unregisteredSpares = Array.from({ length: SPARE_KEYS }, (_, n) => spareKey(n).publicKey).filter((key) => !state.keys.has(key));
+  switch (variant) {
+    case 'register fresh':
+      return input('a spare key', unregisteredSpares.length > 0 ? rng.pick(unregisteredSpares) : spareKey(rng.int(0, SPARE_KEYS - 1)).publicKey);
+    case 'register again': {
+      const actor = rng.pick(CAST.filter((candidate) => candidate.role !== 'operator'));
+      return input(`the key of ${actor.role} ${actor.id}`, actorKey(actor).publicKey);
+    }
+    case 'register revoked':
+      return input('the revoked planner key', REVOKED_KEY.publicKey);
+    case 'register root':
+      return input('the trust root', FUZZ_ROOT.publicKey);
+    case 'register non-key': {
+      const key = rng.pick(nonKeys());
+      return input(JSON.stringify(key), key, rejected('INVALID_KEY_CHANGE'));
+    }
+    case 'register too long':
+      return input('129 characters', 'A'.repeat(129), MALFORMED);
+    case 'revoke safe':
+      return input('a live key the cast can do without', rng.pick(safe));
+    case 'revoke unknown':
+      return input('a key registered nowhere', unregisteredSpares.length > 0 ? rng.pick(unregisteredSpares) : STRANGER.publicKey);
+    case 'revoke revoked':
+      return input('the revoked planner key', REVOKED_KEY.publicKey);
+    case 'revoke root':
+      return input('the trust root', FUZZ_ROOT.publicKey);
+    case 'revoke non-key': {
+      const key = rng.pick(nonKeys());
+      return input(JSON.stringify(key), key, rejected('INVALID_KEY_CHANGE'));
+    }
+  }
 }

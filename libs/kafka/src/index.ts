@@ -3,3 +3,5 @@ export * from './client';
 export * from './endpoint-topics';
 export * from './command-publisher';
 export * from './topic-watcher';
+export * from './acl';
+export * from './scram';

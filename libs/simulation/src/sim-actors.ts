@@ -6,8 +6,21 @@
  * its view — the fold of the events it has read so far (see `read`) — and a
  * crash throws away everything in memory: a restart re-reads the event log.
  */
-import { initialState, type Actor, type Command, type CommandPayloads, type CommandType, type EndpointState, type FabricEvent, type PlanRecord, type Role } from '@plan-fabric/domain';
+import {
+  initialState,
+  labelledKey,
+  simKey,
+  type Actor,
+  type Command,
+  type CommandPayloads,
+  type CommandType,
+  type EndpointState,
+  type FabricEvent,
+  type PlanRecord,
+  type Role,
+} from '@plan-fabric/domain';
 import type { Draw } from './choices';
+import { signedCommand, textOf, unsignedCommandText } from './command-text';
 import type { BackendWrite } from './sim-backend';
 
 export const SIM_ENDPOINT = 'sim-endpoint';
@@ -32,6 +45,8 @@ export interface WorldConfig {
   readonly stallPercent: number;
   readonly crashes: boolean;
   readonly sequencerFailovers: boolean;
+  /** Attackers that send forged commands (unsigned, badly signed, signed for someone else). */
+  readonly attackers: number;
 }
 
 export type TimerName = 'tick' | 'reconcile' | 'write';
@@ -51,6 +66,12 @@ export interface ActorHost {
   readonly quiescing: boolean;
   readonly eventLog: readonly FabricEvent[];
   send(from: SimActor, command: Command): void;
+  /** Genuine commands sent so far, signed, in the order they were sent (what an attacker can read off the command topic). */
+  readonly genuineCommands: readonly Command[];
+  /** The actors of the world (whom an attacker can claim to be). */
+  readonly cast: readonly Actor[];
+  /** Sends a forged record (the attacker's); it must be refused NOT_AUTHENTICATED and change nothing. */
+  sendForged(from: SimActor, value: string, description: string): void;
   setTimer(actor: SimActor, delayMs: number, timer: Timer): void;
   /** Writes the backend and checks invariant 8; true if the backend accepted the write. */
   writeBackend(actor: SimActor, write: BackendWrite): boolean;
@@ -333,5 +354,80 @@ export class SimOperator extends SimActor {
       );
     }
     this.host.setTimer(this, this.host.draw.between(300, 3000), { name: 'tick' });
+  }
+}
+
+/** The attacker's own key: registered nowhere. */
+const ATTACKER_KEY = labelledKey('sim attacker');
+
+export const FORGERIES = ['unsigned', 'unregistered key', 're-signed for another actor', 'signature copied'] as const;
+export type Forgery = (typeof FORGERIES)[number];
+
+/**
+ * Attacker: reads the command topic and, now and then, sends a forgery built
+ * from a genuine command — unsigned; signed by a key no one registered;
+ * re-signed by its actor's key but claiming to be another actor (a rogue
+ * insider); or a genuine signature copied onto another command. Some forgeries
+ * take the id a planner will use next: refused NOT_AUTHENTICATED, they must not
+ * use the id up (the planner's real command is decided on its merits).
+ */
+export class SimAttacker extends SimActor {
+  readonly crashable = false;
+
+  constructor(index: number, name: string, host: ActorHost) {
+    super(index, name, 'operator', host);
+  }
+
+  start(): void {
+    this.host.setTimer(this, this.host.draw.between(50, 1500), { name: 'tick' });
+  }
+
+  protected forget(): void {}
+  protected observe(): void {}
+
+  onTimer(): void {
+    if (this.host.quiescing) return;
+    const genuine = this.host.genuineCommands;
+    if (genuine.length > 0) this.forge(genuine);
+    this.host.setTimer(this, this.host.draw.between(100, 2000), { name: 'tick' });
+  }
+
+  private forge(genuine: readonly Command[]): void {
+    const draw = this.host.draw;
+    const original = genuine[genuine.length - 1 - draw.between(0, Math.min(genuine.length, 50) - 1)]!;
+    const kind = draw.pick(FORGERIES);
+    let command: Command = { ...original, signature: undefined };
+    // Now and then under the id (and generation) the planner will propose next.
+    if ((kind === 'unsigned' || kind === 'unregistered key') && original.type === 'ProposePlan' && draw.chance(50)) {
+      const generation = this.view.highestProposed + 1;
+      command = { ...original, signature: undefined, commandId: `${original.actor.id}:propose:${generation}`, payload: { ...original.payload, generation } };
+    }
+    let value: string;
+    switch (kind) {
+      case 'unsigned':
+        value = unsignedCommandText(command.commandId, command.endpointId, command.actor, command.type, command.payload);
+        break;
+      case 'unregistered key':
+        value = signedCommand(command, ATTACKER_KEY).text;
+        break;
+      case 're-signed for another actor': {
+        // The original actor's own key, claiming to be someone else (a trust root may sign for any operator: not them).
+        const others = this.host.cast.filter((actor) => actor.role !== 'operator' && (actor.role !== original.actor.role || actor.id !== original.actor.id));
+        if (others.length === 0) return;
+        command = { ...command, actor: draw.pick(others) };
+        value = signedCommand(command, simKey(original.actor)).text;
+        break;
+      }
+      case 'signature copied': {
+        // The signature of the original on another genuine command of the same signer, or on the original with another id.
+        const sameSigner = genuine.filter((other) => other.signature?.key === original.signature?.key && other.commandId !== original.commandId);
+        const target: Command =
+          sameSigner.length > 0 && draw.chance(50) ? draw.pick(sameSigner) : { ...original, commandId: `${original.commandId}:again` };
+        command = { ...target, signature: original.signature };
+        value = textOf(command);
+        break;
+      }
+    }
+    this.host.sendForged(this, value, `${kind}: ${command.type} as ${command.actor.role}:${command.actor.id} [${command.commandId}]`);
   }
 }

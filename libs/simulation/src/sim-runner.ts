@@ -31,6 +31,9 @@ export interface SeedsSummary extends SeedsProgress {
   readonly writesAccepted: number;
   readonly writesRefused: number;
   readonly servedPlanDeleted: number;
+  /** Forged records the attackers sent, and how many the sequencer refused NOT_AUTHENTICATED. */
+  readonly forged: number;
+  readonly forgedRefused: number;
   /** Accepted events by type and rejections by reason, over every seed. */
   readonly outcomes: Readonly<Record<string, number>>;
   readonly failed: readonly SimResult[];
@@ -44,7 +47,7 @@ export function runSeeds(options: SeedsOptions): SeedsSummary {
   let lastProgress = started;
   const failed: SimResult[] = [];
   const outcomes: Record<string, number> = {};
-  const totals = { steps: 0, commands: 0, virtualMs: 0, crashes: 0, duplicatesSent: 0, stalls: 0, writesAccepted: 0, writesRefused: 0, servedPlanDeleted: 0 };
+  const totals = { steps: 0, commands: 0, virtualMs: 0, crashes: 0, duplicatesSent: 0, stalls: 0, writesAccepted: 0, writesRefused: 0, servedPlanDeleted: 0, forged: 0, forgedRefused: 0 };
   let seedsRun = 0;
   for (let i = 0; i < options.seeds; i++) {
     const result = simulateSeed(options.firstSeed + i, options);
@@ -58,6 +61,8 @@ export function runSeeds(options: SeedsOptions): SeedsSummary {
     totals.writesAccepted += result.stats.writesAccepted;
     totals.writesRefused += result.stats.writesRefused;
     totals.servedPlanDeleted += result.stats.servedPlanDeleted;
+    totals.forged += result.stats.forged;
+    totals.forgedRefused += result.stats.forgedRefused;
     for (const [key, count] of Object.entries(result.stats.outcomes)) outcomes[key] = (outcomes[key] ?? 0) + count;
     if (result.failure !== null) failed.push(result);
     const now = performance.now();

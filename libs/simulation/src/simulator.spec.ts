@@ -20,7 +20,10 @@ describe('fabric sim: the real decide under races, faults and crashes', () => {
     expect(summary.writesRefused).toBeGreaterThan(100); // stale writes the fence stopped
     expect(summary.crashes).toBeGreaterThan(100);
     expect(summary.duplicatesSent).toBeGreaterThan(100);
-    for (const outcome of ['PlanActivated', 'PlanConfirmed', 'PlanDeleted', 'CommandDuplicated', 'STALE_GENERATION', 'QUORUM_NOT_REACHED', 'WOULD_LEAVE_NO_VALID_PLAN', 'CAPACITY_DROP_TOO_LARGE', 'OUT_OF_ORDER_CONFIRMATION', 'ALREADY_ACTIVE']) {
+    // Attackers forged commands, and every one was refused NOT_AUTHENTICATED (the A1 check fails the seed otherwise).
+    expect(summary.forged).toBeGreaterThan(100);
+    expect(summary.forgedRefused).toBe(summary.forged);
+    for (const outcome of ['PlanActivated', 'PlanConfirmed', 'PlanDeleted', 'CommandDuplicated', 'STALE_GENERATION', 'QUORUM_NOT_REACHED', 'WOULD_LEAVE_NO_VALID_PLAN', 'CAPACITY_DROP_TOO_LARGE', 'OUT_OF_ORDER_CONFIRMATION', 'ALREADY_ACTIVE', 'ActorKeyRegistered', 'NOT_AUTHENTICATED']) {
       expect(summary.outcomes[outcome] ?? 0, outcome).toBeGreaterThan(0);
     }
   }, 300_000);
@@ -35,12 +38,20 @@ describe('fabric sim: the real decide under races, faults and crashes', () => {
     expect(simulateChoices(first.choices, options).hash).toBe(first.hash);
     expect(simulateSeed(4243, options).hash).not.toBe(first.hash);
   });
+
+  it('keys are registered through the log: replaying the command log alone, with the trust root, verifies every command', () => {
+    const result = simulateSeed(7, { steps: 300, keepTrace: true });
+    expect(result.failure).toBeNull();
+    expect(result.stats.outcomes['ActorKeyRegistered']).toBe(result.config.planners + result.config.enactors + result.config.janitors);
+    expect(result.trace!.some((line) => /sends RegisterActorKey/.test(line))).toBe(true);
+  });
 });
 
 describe('fabric sim can fail: deliberately broken fabrics are found, replayed and shrunk', () => {
   it.each([
     ['fence', SIM_CHECKS.backend],
     ['quorum', 'I3 deletes follow quorum'],
+    ['signatures', SIM_CHECKS.forgeries],
   ] as const)('broken %s: found within 40 seeds, replays exactly, shrinks to a short trace', (variant, invariant) => {
     const options: SimOptions = { steps: CI_STEPS, ...BROKEN_VARIANTS[variant].options };
     const found = runSeeds({ ...options, firstSeed: 1, seeds: 40, failuresMax: 1 });

@@ -24,13 +24,17 @@ import {
   initialState,
   replay,
   sequence,
+  simKey,
+  type Actor,
+  type Authority,
   type Command,
   type CommandRecord,
   type EndpointState,
   type FabricEvent,
 } from '@plan-fabric/domain';
 import { Draw, ReplayedChoices, SeededChoices, type Choices } from './choices';
-import { textOf } from './command-text';
+import { signedCommand } from './command-text';
+import { SIM_MEMO_AUTHORITY } from './memo-verifier';
 import { EventQueue } from './event-queue';
 import {
   SIM_ENDPOINT,
@@ -38,6 +42,7 @@ import {
   SimJanitor,
   SimOperator,
   SimPlanner,
+  SimAttacker,
   type ActorHost,
   type SimActor,
   type Timer,
@@ -46,12 +51,17 @@ import {
 import { SimDnsBackend, backendViolation, type BackendWrite, type Fence } from './sim-backend';
 
 /** The sequencer's step: the real `sequence` unless a test swaps in a broken one. */
-export type Sequencer = (state: EndpointState, record: CommandRecord) => { event: FabricEvent; state: EndpointState };
+export type Sequencer = (state: EndpointState, record: CommandRecord, authority: Authority) => { event: FabricEvent; state: EndpointState };
 
 export interface SimOptions {
   /** Agenda steps before the run stops injecting work (no new proposals, sweeps, crashes) and drains. */
   readonly steps: number;
   readonly sequence?: Sequencer;
+  /**
+   * Whom the sequencer trusts: the simulation trust root (SIM_ROOT) with a memoizing verifier by default.
+   * Every actor signs with its simulation key, registered by the operator through the command log at the start.
+   */
+  readonly authority?: Authority;
   /** The backend's fence: the real fenceAccepts unless a test breaks it. */
   readonly fence?: Fence;
   /** Keep the trace lines (they are always hashed). */
@@ -69,6 +79,7 @@ export const SIM_CHECKS = {
   views: 'I7 every view equals the fold of the event log',
   backend: 'I8 DNS backend never empty, never back',
   converges: 'L1 backend converges to the active plan',
+  forgeries: 'A1 forged commands are NOT_AUTHENTICATED and change nothing',
   quiesces: 'L2 the run drains',
 } as const;
 
@@ -88,6 +99,9 @@ export interface SimStats {
   readonly stalls: number;
   readonly writesAccepted: number;
   readonly writesRefused: number;
+  /** Forged records the attacker sent (network duplicates included), and how many were refused NOT_AUTHENTICATED. */
+  readonly forged: number;
+  readonly forgedRefused: number;
   /** Accepted events by type and rejections by reason. */
   readonly outcomes: Readonly<Record<string, number>>;
   /** Moments a PlanDeleted left the backend serving the deleted plan's records (not an invariant; see the README). */
@@ -120,7 +134,7 @@ export function simulateChoices(recording: readonly number[], options: SimOption
 }
 
 type Item =
-  | { readonly kind: 'arrive'; readonly value: string; readonly from: string }
+  | { readonly kind: 'arrive'; readonly value: string; readonly from: string; readonly forged?: boolean }
   | { readonly kind: 'decide' }
   | { readonly kind: 'feed'; readonly actor: number; readonly incarnation: number; readonly upTo: number }
   | { readonly kind: 'timer'; readonly actor: number; readonly incarnation: number; readonly timer: Timer }
@@ -155,6 +169,7 @@ function drawConfig(draw: Draw): WorldConfig {
     stallPercent: draw.pick([0, 20, 60]),
     crashes: draw.pick([false, true]),
     sequencerFailovers: draw.pick([false, true]),
+    attackers: draw.pick([0, 1]),
   };
 }
 
@@ -170,6 +185,11 @@ class World implements ActorHost {
   private readonly actors: SimActor[] = [];
   private readonly backend: SimDnsBackend;
   private readonly sequencer: Sequencer;
+  private readonly authority: Authority;
+  readonly genuineCommands: Command[] = [];
+  readonly cast: Actor[] = [];
+  /** Command log offsets that hold a forged record. */
+  private readonly forgedOffsets = new Set<number>();
   private state: EndpointState;
   private decidedUpTo = 0;
   private nowMs = 0;
@@ -182,6 +202,8 @@ class World implements ActorHost {
     duplicatesSent: 0,
     stalls: 0,
     servedPlanDeleted: 0,
+    forged: 0,
+    forgedRefused: 0,
     outcomes: {} as Record<string, number>,
   };
 
@@ -194,6 +216,7 @@ class World implements ActorHost {
     this.config = drawConfig(this.draw);
     this.backend = new SimDnsBackend(options.fence ?? fenceAccepts);
     this.sequencer = options.sequence ?? sequence;
+    this.authority = options.authority ?? SIM_MEMO_AUTHORITY;
     this.state = initialState(SIM_ENDPOINT);
     this.trace = options.keepTrace === true ? [] : null;
     const c = this.config;
@@ -202,17 +225,36 @@ class World implements ActorHost {
     for (const id of enactorIds) this.actors.push(new SimEnactor(this.actors.length, id, this));
     for (let i = 0; i < c.janitors; i++) this.actors.push(new SimJanitor(this.actors.length, `janitor${i + 1}`, this));
     for (let i = 0; i < c.operators; i++) this.actors.push(new SimOperator(this.actors.length, `operator${i + 1}`, this));
+    this.cast.push(...this.actors.map((actor) => actor.actor));
+    for (let i = 0; i < c.attackers; i++) this.actors.push(new SimAttacker(this.actors.length, `mallory${i + 1}`, this));
     this.record(
       'world',
       `${c.enactors} enactors (quorum ${c.quorum}), ${c.planners} planners, ${c.janitors} janitors (keep ${c.janitorKeep}), ` +
         `${c.operators} operators; minValidPlans ${c.minValidPlans}, maxCapacityDrop ${c.maxCapacityDropPercent}%; ` +
         `dup ${c.duplicatePercent}% slow ${c.slowPercent}% redeliver ${c.redeliveryPercent}% stall ${c.stallPercent}% ` +
-        `crashes ${c.crashes ? 'on' : 'off'} failovers ${c.sequencerFailovers ? 'on' : 'off'}`,
+        `crashes ${c.crashes ? 'on' : 'off'} failovers ${c.sequencerFailovers ? 'on' : 'off'} attackers ${c.attackers}`,
     );
+    // The operator registers every actor's key through the log before anything else reaches it (operators
+    // sign with the trust root): a replay of the command log alone verifies every signature as the run did.
+    const admin: Actor = { role: 'operator', id: 'admin' };
+    for (const actor of this.cast) {
+      if (actor.role === 'operator') continue;
+      const registration: Command = {
+        commandId: `admin:key:${actor.id}`,
+        endpointId: SIM_ENDPOINT,
+        actor: admin,
+        type: 'RegisterActorKey',
+        payload: { actor, publicKey: simKey(actor).publicKey },
+      };
+      const { command, text } = signedCommand(registration);
+      this.genuineCommands.push(command);
+      this.record('admin', `sends ${describeCommand(command)}`);
+      this.schedule(0, { kind: 'arrive', value: text, from: 'admin' });
+    }
     const register: Command = {
       commandId: 'admin:register',
       endpointId: SIM_ENDPOINT,
-      actor: { role: 'operator', id: 'admin' },
+      actor: admin,
       type: 'RegisterEndpoint',
       payload: { enactors: enactorIds, quorum: c.quorum, minValidPlans: c.minValidPlans, maxCapacityDropPercent: c.maxCapacityDropPercent },
     };
@@ -264,6 +306,8 @@ class World implements ActorHost {
         stalls: this.stats.stalls,
         writesAccepted: this.backend.accepted,
         writesRefused: this.backend.refused,
+        forged: this.stats.forged,
+        forgedRefused: this.stats.forgedRefused,
         outcomes: this.stats.outcomes,
         servedPlanDeleted: this.stats.servedPlanDeleted,
       },
@@ -274,6 +318,11 @@ class World implements ActorHost {
 
   send(from: SimActor, command: Command): void {
     this.transmit(from.name, command);
+  }
+
+  sendForged(from: SimActor, value: string, description: string): void {
+    this.record(from.name, `sends FORGED ${description}`);
+    this.deliver(from.name, value, true);
   }
 
   setTimer(actor: SimActor, delayMs: number, timer: Timer): void {
@@ -316,13 +365,22 @@ class World implements ActorHost {
     return this.draw.between(1, 20) + (this.draw.chance(this.config.slowPercent) ? this.draw.between(50, 2_000) : 0);
   }
 
+  /** A genuine command: signed with its actor's simulation key, then through the network. */
   private transmit(from: string, command: Command): void {
-    const value = textOf(command);
+    const signed = signedCommand(command);
+    this.genuineCommands.push(signed.command);
     this.record(from, `sends ${describeCommand(command)}`);
-    this.schedule(this.networkDelay(), { kind: 'arrive', value, from });
+    this.deliver(from, signed.text, false);
+  }
+
+  private deliver(from: string, value: string, forged: boolean): void {
+    const item: Item = forged ? { kind: 'arrive', value, from, forged } : { kind: 'arrive', value, from };
+    this.schedule(this.networkDelay(), item);
+    if (forged) this.stats.forged++;
     if (this.draw.chance(this.config.duplicatePercent)) {
       this.stats.duplicatesSent++;
-      this.schedule(this.networkDelay(), { kind: 'arrive', value, from });
+      if (forged) this.stats.forged++;
+      this.schedule(this.networkDelay(), item);
     }
   }
 
@@ -331,6 +389,7 @@ class World implements ActorHost {
       case 'arrive': {
         const offset = this.commandLog.length;
         this.commandLog.push({ offset, value: item.value });
+        if (item.forged === true) this.forgedOffsets.add(offset);
         this.schedule(this.draw.between(0, 3), { kind: 'decide' });
         return;
       }
@@ -389,7 +448,7 @@ class World implements ActorHost {
     const record = this.commandLog[this.decidedUpTo];
     if (record === undefined) return;
     const before = this.state;
-    const { event, state: after } = this.sequencer(before, record);
+    const { event, state: after } = this.sequencer(before, record, this.authority);
     this.decidedUpTo++;
     this.eventLog.push(event);
     this.statesAfter.push(after);
@@ -398,11 +457,26 @@ class World implements ActorHost {
     this.stats.outcomes[key] = (this.stats.outcomes[key] ?? 0) + 1;
     this.record('sequencer', `offset ${record.offset} → seq ${event.seq} ${describeEvent(event)}`);
     for (const violation of checkStep({ before, event, after })) this.fail(violation.invariant, violation.message);
+    if (this.forgedOffsets.has(record.offset)) this.checkForgery(before, event, after);
+    if (event.type === 'CommandDuplicated' && this.forgedOffsets.has(event.data.firstOffset)) {
+      this.fail(SIM_CHECKS.forgeries, `offset ${record.offset} [${event.commandId}] counted as a duplicate of the forged record at offset ${event.data.firstOffset}`);
+    }
     if (event.type === 'PlanDeleted' && this.backend.served?.generation === event.data.generation) this.stats.servedPlanDeleted++;
     const upTo = this.eventLog.length;
     for (const actor of this.actors) {
       if (actor.alive) this.schedule(this.networkDelay(), { kind: 'feed', actor: actor.index, incarnation: actor.incarnation, upTo });
     }
+  }
+
+  /** A forged record is refused NOT_AUTHENTICATED and changes nothing but the log position. */
+  private checkForgery(before: EndpointState, event: FabricEvent, after: EndpointState): void {
+    if (event.type !== 'CommandRejected' || event.data.reason !== 'NOT_AUTHENTICATED') {
+      const outcome = event.type === 'CommandRejected' ? `rejected ${event.data.reason}` : event.type;
+      return this.fail(SIM_CHECKS.forgeries, `forged record at offset ${event.commandOffset} [${event.commandId}] was ${outcome}, not NOT_AUTHENTICATED`);
+    }
+    this.stats.forgedRefused++;
+    const moved = { ...before, nextSeq: after.nextSeq, nextCommandOffset: after.nextCommandOffset, lastEventHash: after.lastEventHash };
+    if (!sameState(moved, after)) this.fail(SIM_CHECKS.forgeries, `forged record at offset ${event.commandOffset} changed the state beyond the log position`);
   }
 
   private quiesce(): void {
@@ -425,7 +499,7 @@ class World implements ActorHost {
     // 6: replaying the command log through the real decide reproduces the event log byte for byte.
     let replayed: { events: FabricEvent[]; state: EndpointState };
     try {
-      replayed = replay(SIM_ENDPOINT, this.commandLog);
+      replayed = replay(SIM_ENDPOINT, this.commandLog, this.authority);
     } catch (error) {
       return this.fail(SIM_CHECKS.replay, `replay broke an invariant: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -472,20 +546,38 @@ class World implements ActorHost {
 /** Two states are equal: as JSON text with maps as entry lists (fast), or else as canonical text (key order aside). */
 export function sameState(a: EndpointState, b: EndpointState): boolean {
   const plain = (state: EndpointState) =>
-    JSON.stringify({ ...state, plans: [...state.plans], confirmed: [...state.confirmed], decided: [...state.decided] });
+    JSON.stringify({ ...state, plans: [...state.plans], confirmed: [...state.confirmed], decided: [...state.decided], keys: [...state.keys] });
   return plain(a) === plain(b) || stateSnapshot(a) === stateSnapshot(b);
 }
 
 /** The state as canonical text (maps as sorted entry lists), to compare two states. */
 export function stateSnapshot(state: EndpointState): string {
   const entries = <K, V>(map: ReadonlyMap<K, V>) => [...map.entries()].sort(([a], [b]) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
-  return canonicalJson({ ...state, plans: entries(state.plans), confirmed: entries(state.confirmed), decided: entries(state.decided) });
+  return canonicalJson({
+    ...state,
+    plans: entries(state.plans),
+    confirmed: entries(state.confirmed),
+    decided: entries(state.decided),
+    keys: entries(state.keys),
+  });
 }
 
 export function describeCommand(command: Command): string {
-  const p = command.payload;
-  const detail = 'generation' in p ? ` ${p.generation}` : ` quorum ${p.quorum}`;
-  return `${command.type}${detail} [${command.commandId}]`;
+  let detail: string;
+  switch (command.type) {
+    case 'RegisterEndpoint':
+      detail = `quorum ${command.payload.quorum}`;
+      break;
+    case 'RegisterActorKey':
+      detail = `${command.payload.actor.role}:${command.payload.actor.id} ${command.payload.publicKey.slice(0, 8)}…`;
+      break;
+    case 'RevokeActorKey':
+      detail = `${command.payload.publicKey.slice(0, 8)}…`;
+      break;
+    default:
+      detail = String(command.payload.generation);
+  }
+  return `${command.type} ${detail} [${command.commandId}]`;
 }
 
 export function describeEvent(event: FabricEvent): string {
@@ -504,5 +596,9 @@ export function describeEvent(event: FabricEvent): string {
       return `PlanDeleted generation ${event.data.generation}`;
     case 'EndpointRegistered':
       return `EndpointRegistered quorum ${event.data.quorum} of ${event.data.enactors.length}`;
+    case 'ActorKeyRegistered':
+      return `ActorKeyRegistered ${event.data.actor.role}:${event.data.actor.id} ${event.data.publicKey.slice(0, 8)}…`;
+    case 'ActorKeyRevoked':
+      return `ActorKeyRevoked ${event.data.publicKey.slice(0, 8)}…`;
   }
 }

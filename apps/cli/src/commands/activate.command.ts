@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { createLogger, loadConfig } from '@plan-fabric/config';
+import { KeyStore, KeyStoreSigner } from '@plan-fabric/identity';
 import { intOption, parseOptions, UsageError, type CliCommand } from '../cli/cli-command';
 import { kafkaProblem } from '../services/preflight';
 import { loadDashboard } from './dashboard.command';
@@ -58,7 +59,7 @@ Needs Kafka and Postgres and a running sequencer and projector
     const pool = createReaderPool(config, settings.readerDatabaseUrl, logger);
     const publishers = new KafkaPublisherSource(config, logger, 'fabric-activate');
     try {
-      const result = await new OperatorActions(pool, publishers, settings).activate({
+      const result = await new OperatorActions(pool, publishers, settings, new KeyStoreSigner(new KeyStore(config.keysDir))).activate({
         endpointId,
         generation,
         reason: values.reason,
@@ -85,7 +86,7 @@ Needs Kafka and Postgres and a running sequencer and projector
   },
 };
 
-function safeUser(): string {
+export function safeUser(): string {
   try {
     return userInfo().username || 'operator';
   } catch {

@@ -14,6 +14,7 @@ import {
 } from '@plan-fabric/audit';
 import { createLogger, loadConfig } from '@plan-fabric/config';
 import { createPool } from '@plan-fabric/db';
+import { authorityFrom } from '@plan-fabric/identity';
 import { createKafka, topicNames } from '@plan-fabric/kafka';
 import { intOption, parseOptions, UsageError, type CliCommand } from '../cli/cli-command';
 import { kafkaProblem, postgresProblem } from '../services/preflight';
@@ -88,7 +89,7 @@ Environment: KAFKA_BROKERS, DATABASE_URL, FABRIC_TOPIC_PREFIX, FABRIC_ENDPOINTS,
     }
     const logger = createLogger('audit', config.logLevel === 'info' ? 'warn' : config.logLevel);
     const progress = (line: string) => process.stderr.write(`${line}\n`);
-    const kafka = createKafka(config, 'fabric-audit', logger);
+    const kafka = createKafka(config, 'fabric-audit', logger, 'audit');
     const admin = kafka.admin();
     let pool: Pool | null = null;
     try {
@@ -102,7 +103,7 @@ Environment: KAFKA_BROKERS, DATABASE_URL, FABRIC_TOPIC_PREFIX, FABRIC_ENDPOINTS,
         }
       }
       const names = topicNames(config.topicPrefix);
-      const context: AuditContext = { kafka, admin, pool, prefix: config.topicPrefix, names, logger };
+      const context: AuditContext = { kafka, admin, pool, prefix: config.topicPrefix, names, logger, authority: authorityFrom(config) };
       const known = await listEndpoints(admin, names, all ? config.endpointFilter : null);
       const endpoints = all ? known : named;
       const missing = endpoints.filter((id) => !known.includes(id));

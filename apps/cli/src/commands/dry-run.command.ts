@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createLogger, loadConfig } from '@plan-fabric/config';
+import { KeyStore, KeyStoreSigner } from '@plan-fabric/identity';
 import { parseOptions, UsageError, type CliCommand } from '../cli/cli-command';
 import { loadDashboard } from './dashboard.command';
 
@@ -51,7 +52,7 @@ Exit code: 0 answered (whatever the outcome), 1 Postgres did not answer,
     // A dry run never publishes: its publisher source refuses.
     const noPublishing = { publisher: () => Promise.reject(new Error('a dry run does not publish')) };
     try {
-      const result = await new OperatorActions(pool, noPublishing, settings).dryRun(endpointId, command);
+      const result = await new OperatorActions(pool, noPublishing, settings, new KeyStoreSigner(new KeyStore(config.keysDir))).dryRun(endpointId, command);
       process.stdout.write(`${JSON.stringify(result.event, null, 2)}\n`);
       const what =
         result.event.type === 'CommandRejected'

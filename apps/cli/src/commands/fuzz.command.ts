@@ -23,7 +23,13 @@ decision: random bytes, truncated and 10,000-deep JSON, huge strings and
 arrays, wrong types, numbers beyond 2^53 (1e309, -0), unusual Unicode (lone
 surrogates, NUL, BOM), unknown fields and command types ('__proto__'),
 duplicate keys, records just over and far over commandBytesMax (64 KiB),
-redeliveries, and random edits of valid commands.
+redeliveries, and random edits of valid commands. Valid commands are signed
+(each episode's operator registers the actors' simulation keys through the
+log first); signatures are attacked too: missing, truncated, garbage or
+malleated, swapped between commands, copied from another endpoint, replayed
+later under the same id, signed by a revoked key, by another actor's key,
+by the trust root for a non-operator command; and the operator's key
+changes (RegisterActorKey, RevokeActorKey), valid and not.
 
 Each record must give exactly one event that passes its JSON Schema, reads
 back unchanged and keeps the invariants; a rejection may change nothing but
@@ -86,7 +92,10 @@ broke; 1 on any violation, printed with the seed and the input to reproduce it
     }
 
     if (kafka > 0) {
-      const config = loadConfig();
+      // The fuzzer forges and over-sizes records and reads the dead letters back: a test harness, it runs as the
+      // Kafka super user; its sequencer authenticates as 'sequencer' and is held to that principal's ACLs.
+      const loaded = loadConfig();
+      const config = { ...loaded, kafkaAuth: loaded.kafkaAuth.withDefaultPrincipal('admin') };
       const down = await kafkaProblem(config);
       if (down !== null) {
         process.stderr.write(`${down}\n`);

@@ -7,6 +7,7 @@ import { demoCommand } from './demo.command';
 import { dnsCommand } from './dns.command';
 import { dryRunCommand } from './dry-run.command';
 import { fuzzCommand } from './fuzz.command';
+import { keysCommand } from './keys.command';
 import { scenarioCommand } from './scenario.command';
 import { servicesCommand } from './services.command';
 import { simCommand } from './sim.command';
@@ -14,4 +15,4 @@ import { exploreCommand } from './explore.command';
 import { stackCommand } from './stack.command';
 
 /** Every `fabric` subcommand, in the order `fabric --help` lists them. A new one (sim, explore, chaos, fuzz, audit, bench) goes here. */
-export const COMMANDS: readonly CliCommand[] = [scenarioCommand, servicesCommand, demoCommand, stackCommand, chaosCommand, fuzzCommand, simCommand, exploreCommand, dashboardCommand, activateCommand, dryRunCommand, dnsCommand, auditCommand];
+export const COMMANDS: readonly CliCommand[] = [scenarioCommand, servicesCommand, demoCommand, stackCommand, chaosCommand, fuzzCommand, simCommand, exploreCommand, dashboardCommand, activateCommand, dryRunCommand, keysCommand, dnsCommand, auditCommand];

@@ -17,15 +17,21 @@ const STEPS_DEFAULT = SIM_DEFAULTS.steps;
 export const simCommand: CliCommand = {
   name: 'sim',
   summary: 'deterministic simulation: many seeded runs of the real decide under races, faults and crashes',
-  help: `usage: fabric sim [--seeds N] [--first-seed S] [--seed S] [--steps N] [--trace] [--break fence|quorum] [--shrink-runs N]
+  help: `usage: fabric sim [--seeds N] [--first-seed S] [--seed S] [--steps N] [--trace] [--break ${Object.keys(BROKEN_VARIANTS).join('|')}] [--shrink-runs N]
 
 Runs the real decide/evolve (libs/domain) under a seeded simulator: planners,
 enactors (claim, stall, fenced backend write, confirm), janitors and
-operators on a virtual clock; the network delays, duplicates and reorders
-commands before the ordered command log; event feeds are delayed and
-redelivered; actors crash and restart from the event log; the sequencer
-fails over. Invariants 1-5 are checked after every decision, 8 after every
-backend write, and 5, 6, 7 and convergence at the end of every run.
+operators on a virtual clock; every command is signed with its actor's
+simulation key, registered by the operator through the command log first;
+the network delays, duplicates and reorders commands before the ordered
+command log; event feeds are delayed and redelivered; actors crash and
+restart from the event log; the sequencer fails over; an attacker sends
+forged commands (unsigned, signed by an unregistered key, re-signed as
+another actor, a genuine signature copied onto another command), each of
+which must be NOT_AUTHENTICATED and change nothing. Invariants 1-5 are
+checked after every decision, 8 after every backend write, and 5, 6 (replay
+of the command log alone, signatures verified again), 7 and convergence at
+the end of every run.
 
 A failing seed is printed, replays exactly (fabric sim --seed S), and is
 shrunk to a short trace, which is printed.
@@ -38,7 +44,8 @@ Options:
   --trace           with --seed: print the whole trace
   --break V         prove the checker can fail: run a deliberately broken fabric —
                     fence: ${BROKEN_VARIANTS.fence.description};
-                    quorum: ${BROKEN_VARIANTS.quorum.description}
+                    quorum: ${BROKEN_VARIANTS.quorum.description};
+                    signatures: ${BROKEN_VARIANTS.signatures.description}
   --shrink-runs N   candidate runs the shrinker may try (default ${SHRINK_DEFAULTS.runsMax})
 
 Exit code: 0 no invariant broken, 1 a seed failed (expected with --break), 2 bad arguments.
@@ -98,7 +105,8 @@ Needs nothing but Node: no Kafka, no Postgres.`,
     out(
       `  faults: ${summary.crashes.toLocaleString('en-US')} crashes, ${summary.duplicatesSent.toLocaleString('en-US')} duplicated commands, ` +
         `${summary.stalls.toLocaleString('en-US')} enactor stalls; backend writes ${summary.writesAccepted.toLocaleString('en-US')} accepted, ` +
-        `${summary.writesRefused.toLocaleString('en-US')} refused by the fence; ${(summary.virtualMs / 1000).toLocaleString('en-US', { maximumFractionDigits: 0 })} s of virtual time`,
+        `${summary.writesRefused.toLocaleString('en-US')} refused by the fence; ` +
+        `${summary.forged.toLocaleString('en-US')} forged commands, ${summary.forgedRefused.toLocaleString('en-US')} refused NOT_AUTHENTICATED; ${(summary.virtualMs / 1000).toLocaleString('en-US', { maximumFractionDigits: 0 })} s of virtual time`,
     );
     if (summary.servedPlanDeleted > 0) {
       out(`  note: ${summary.servedPlanDeleted} deletes left the backend serving the deleted plan's records (see README: confirmations carry no activation)`);

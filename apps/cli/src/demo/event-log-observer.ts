@@ -32,6 +32,8 @@ export class EventLogObserver {
     private readonly endpointId: string,
     logger: Logger,
     private readonly onEvent: (event: FabricEvent, state: EndpointState) => void = () => undefined,
+    /** Reads the command log (an audit: actors may write commands, not read them); the events client when not given. */
+    private readonly auditKafka: Kafka = kafka,
   ) {
     this.current = initialState(endpointId);
     this.source = new KafkaEventSource(kafka, config, endpointId, logger, { clientName: 'demo-observer' });
@@ -73,7 +75,7 @@ export class EventLogObserver {
     const count = await this.commandCount();
     const records: CommandRecord[] = [];
     if (count === 0) return records;
-    const consumer = this.kafka.consumer({ groupId: `${this.config.topicPrefix}.demo-audit.${this.endpointId}.${randomUUID()}`, maxWaitTimeInMs: 250 });
+    const consumer = this.auditKafka.consumer({ groupId: `${this.config.topicPrefix}.audit.demo-${this.endpointId}.${randomUUID()}`, maxWaitTimeInMs: 250 });
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
     try {
@@ -102,7 +104,7 @@ export class EventLogObserver {
 
   /** Records in the command topic: it is written without transactions, so its high watermark is its record count. */
   private async commandCount(): Promise<number> {
-    const admin = this.kafka.admin();
+    const admin = this.auditKafka.admin();
     await admin.connect();
     try {
       const offsets = await admin.fetchTopicOffsets(topicNames(this.config.topicPrefix).commands(this.endpointId));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordSet, WriteLogEntry } from '@plan-fabric/actors';
-import { canonicalJson, replay, type Command } from '@plan-fabric/domain';
+import { canonicalJson, replay, signAsSim, simKeyEntries, SIM_AUTHORITY, type Command } from '@plan-fabric/domain';
 import { auditFabric } from './fabric-run';
 import type { MonitorResult } from './record-set-monitor';
 
@@ -9,14 +9,15 @@ const records = [{ address: '192.0.2.1', weight: 1 }];
 
 /** A decided log: registered, plans 1 and 2 proposed and activated (activations 1 and 2). */
 function decidedLog() {
+  const keys = simKeyEntries([{ role: 'planner', id: 'p' }, { role: 'enactor', id: 'az1' }]);
   const commands: Command[] = [
-    { commandId: 'r', endpointId: ENDPOINT, actor: { role: 'operator', id: 'op' }, type: 'RegisterEndpoint', payload: { enactors: ['az1'], quorum: 1, minValidPlans: 1, maxCapacityDropPercent: 100 } },
+    { commandId: 'r', endpointId: ENDPOINT, actor: { role: 'operator', id: 'op' }, type: 'RegisterEndpoint', payload: { enactors: ['az1'], quorum: 1, minValidPlans: 1, maxCapacityDropPercent: 100, keys } },
     { commandId: 'p1', endpointId: ENDPOINT, actor: { role: 'planner', id: 'p' }, type: 'ProposePlan', payload: { generation: 1, records, ttl: 60 } },
     { commandId: 'a1', endpointId: ENDPOINT, actor: { role: 'enactor', id: 'az1' }, type: 'ApplyPlan', payload: { generation: 1 } },
     { commandId: 'p2', endpointId: ENDPOINT, actor: { role: 'planner', id: 'p' }, type: 'ProposePlan', payload: { generation: 2, records, ttl: 60 } },
     { commandId: 'a2', endpointId: ENDPOINT, actor: { role: 'enactor', id: 'az1' }, type: 'ApplyPlan', payload: { generation: 2 } },
   ];
-  const { events, state } = replay(ENDPOINT, commands.map((command, offset) => ({ offset, value: canonicalJson(command) })));
+  const { events, state } = replay(ENDPOINT, commands.map((command, offset) => ({ offset, value: canonicalJson(signAsSim(command)) })), SIM_AUTHORITY);
   return { events, state, violations: [] };
 }
 

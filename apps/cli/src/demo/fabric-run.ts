@@ -1,7 +1,9 @@
 import type { Pool } from 'pg';
 import { readRecordSet, readWriteLog, UNSAFE_DELETE_REASONS, type RecordSet, type WriteLogEntry } from '@plan-fabric/actors';
 import { endpointView, foldRows, projectionRows } from '@plan-fabric/db';
-import { canonicalJson, replay, serializeEvent, type FabricEvent } from '@plan-fabric/domain';
+import { loadConfig } from '@plan-fabric/config';
+import { canonicalJson, replay, serializeEvent, type Authority, type FabricEvent } from '@plan-fabric/domain';
+import { authorityFrom } from '@plan-fabric/identity';
 import { sleep } from '@plan-fabric/actors';
 import type { ActorSpec } from './actor-processes';
 import type { DemoSchedule } from './demo-schedule';
@@ -92,7 +94,7 @@ export async function runFabric(
   const checks = [
     ...auditFabric(observer, writes, live, monitor),
     ...(dnsAnswers === null ? [] : [dnsCheck(dnsAnswers)]),
-    await replayCheck(endpointId, observer),
+    await replayCheck(endpointId, observer, authorityFrom(loadConfig(env))),
     await projectionCheck(pool, endpointId, observer),
   ];
   return { result, checks };
@@ -120,11 +122,11 @@ export function dnsCheck(dns: DnsProbeResult): AuditCheck {
 export const AUDIT_READ_WAIT_MS = 30_000;
 
 /** Invariant 6: the command log, replayed through decide, gives the event log byte for byte. */
-async function replayCheck(endpointId: string, observer: EventLogObserver): Promise<AuditCheck> {
+async function replayCheck(endpointId: string, observer: EventLogObserver, authority: Authority): Promise<AuditCheck> {
   const name = 'I6 replaying the command log reproduces the event log byte for byte';
   try {
     const commands = await observer.readCommandLog(AUDIT_READ_WAIT_MS);
-    const expected = replay(endpointId, commands).events.map(serializeEvent);
+    const expected = replay(endpointId, commands, authority).events.map(serializeEvent);
     const actual = observer.records.map((record) => record.value);
     const differs = expected.findIndex((text, index) => text !== actual[index]);
     if (differs === -1 && expected.length === actual.length) {

@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { createLogger, loadConfig, type FabricConfig } from '@plan-fabric/config';
 import { ensureNaiveSchema } from '@plan-fabric/actors';
 import { createPool, migrate } from '@plan-fabric/db';
+import type { Actor } from '@plan-fabric/domain';
+import { KeyStore, KeyStoreSigner } from '@plan-fabric/identity';
 import { CommandPublisher, createKafka } from '@plan-fabric/kafka';
 import { REPO_ROOT } from '../repo-root';
 import { kafkaProblem, postgresProblem } from '../services/preflight';
@@ -78,6 +80,10 @@ export async function runDemoDetailed(options: DemoOptions = {}): Promise<DemoRe
   const pool = createPool(config, logger, { applicationName: 'plan-fabric-demo', maxConnections: 4 });
   let services: ServiceProcesses | null = null;
   let publisher: CommandPublisher | null = null;
+  // Before the sequencer starts: it trusts the key directory's root. The actors' keys are made here too,
+  // so the registration can name them; each actor process reads its own.
+  const keys = new KeyStore(config.keysDir);
+  keys.init();
   let observer: EventLogObserver | null = null;
   let dnsFaces: { naive: DnsFaceProcess; dns: DnsFaceProcess } | null = null;
   try {
@@ -91,13 +97,14 @@ export async function runDemoDetailed(options: DemoOptions = {}): Promise<DemoRe
       say(`  ${services.describe()}`);
     }
     dnsFaces = await startDnsFaces(env, say);
-    const kafka = createKafka(config, 'plan-fabric-demo', logger);
+    const kafka = createKafka(config, 'plan-fabric-demo', logger, 'operator');
     publisher = new CommandPublisher(kafka, config);
     await publisher.connect();
     await publisher.ensureEndpoint(endpointId);
-    observer = new EventLogObserver(kafka, config, endpointId, logger);
+    // The demo re-checks its run from the logs: the command log is read as the audit principal.
+    observer = new EventLogObserver(kafka, config, endpointId, logger, undefined, createKafka(config, 'plan-fabric-demo-audit', logger, 'audit'));
     await observer.start();
-    await register(publisher, observer, endpointId, schedule, say);
+    await register(publisher, new KeyStoreSigner(keys), observer, endpointId, schedule, say);
 
     say('\n1. the naive control plane: each actor writes the backend directly, after a check made when it started');
     const naiveDns = dnsFaces === null ? null : { port: dnsFaces.naive.port, name: dnsFaces.naive.nameOf(endpointId) };
@@ -177,25 +184,34 @@ async function ensureKafka(config: FabricConfig, say: (line: string) => void): P
 
 async function register(
   publisher: CommandPublisher,
+  signer: KeyStoreSigner,
   observer: EventLogObserver,
   endpointId: string,
   schedule: DemoSchedule,
   say: (line: string) => void,
 ): Promise<void> {
   const enactors = schedule.enactors.map((pace) => pace.id);
-  await publisher.publish({
-    commandId: `operator:register:${endpointId}`,
-    endpointId,
-    actor: { role: 'operator', id: 'demo-operator' },
-    type: 'RegisterEndpoint',
-    payload: { enactors, quorum: schedule.quorum, minValidPlans: schedule.minValidPlans, maxCapacityDropPercent: 50 },
-  });
+  // The actor ids fabricActors starts; their keys are registered with the endpoint in the same command.
+  const actors: Actor[] = [{ role: 'planner', id: 'planner' }, { role: 'janitor', id: 'janitor' }, ...enactors.map((id): Actor => ({ role: 'enactor', id }))];
+  const keys = actors.map((actor) => ({ actor, publicKey: signer.keyOf(actor).publicKey }));
+  await publisher.publish(
+    signer.sign({
+      commandId: `operator:register:${endpointId}`,
+      endpointId,
+      actor: { role: 'operator', id: 'demo-operator' },
+      type: 'RegisterEndpoint',
+      payload: { enactors, quorum: schedule.quorum, minValidPlans: schedule.minValidPlans, maxCapacityDropPercent: 50, keys },
+    }),
+  );
   await observer.waitUntil((state) => state.nextSeq > 1, REGISTRATION_WAIT_MS, 'the sequencer to decide the registration (is it running?)');
   const first = observer.events[0];
   if (first?.type !== 'EndpointRegistered') {
     throw new Error(`registering ${endpointId} was not accepted: ${first?.type === 'CommandRejected' ? first.data.reason : first?.type}`);
   }
-  say(`registered ${endpointId}: enactors ${enactors.join(', ')}, quorum ${schedule.quorum}, minValidPlans ${schedule.minValidPlans}`);
+  say(
+    `registered ${endpointId}: enactors ${enactors.join(', ')}, quorum ${schedule.quorum}, minValidPlans ${schedule.minValidPlans}; ` +
+      `${keys.length} actor keys (signed by the root in ${signer.describe()})`,
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { KeyStore, KeyStoreSigner } from '@plan-fabric/identity';
 import { createLogger, loadConfig, type FabricConfig } from '@plan-fabric/config';
 import { createPool } from '@plan-fabric/db';
 import { CommandPublisher, createKafka } from '@plan-fabric/kafka';
@@ -81,6 +82,10 @@ export async function runScenarioFiles(files: readonly string[], options: Scenar
     // One suffix for the run: its endpoints are `<name>-<suffix><n>`, and the services it starts serve only those,
     // instead of starting a worker for every endpoint the broker holds.
     const runSuffix = newRunSuffix();
+    // The key directory's root signs operator commands; actor keys are created there on first use.
+    const keys = new KeyStore(config.keysDir);
+    keys.init();
+    const signer = new KeyStoreSigner(keys);
     if (!options.attach) {
       const started = Date.now();
       write('starting the sequencer and projector for this run …');
@@ -100,7 +105,7 @@ export async function runScenarioFiles(files: readonly string[], options: Scenar
         ? 'are the sequencer and projector running? `npm run fabric -- services` runs both, or leave out --attach'
         : `the ${running.describe()} this run started are up but nothing was projected: rerun with --verbose to see their logs`;
 
-    publisher = new CommandPublisher(createKafka(config, 'fabric-scenario', logger), config);
+    publisher = new CommandPublisher(createKafka(config, 'fabric-scenario', logger, 'operator'), config);
     await publisher.connect();
     const sender = publisher;
 
@@ -114,6 +119,7 @@ export async function runScenarioFiles(files: readonly string[], options: Scenar
             {
               publishRaw: (endpointId, value) => sender.publishRaw(endpointId, value),
               pool,
+              signer,
               write,
               servicesProblem: running === null ? undefined : () => running.problem(),
               noOutcomeHint,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { canonicalJson, type Actor } from '@plan-fabric/domain';
+import { canonicalJson, type Actor, type Command } from '@plan-fabric/domain';
+import type { Signer } from '@plan-fabric/identity';
 import { ENDPOINT_ID_PATTERN } from '@plan-fabric/kafka';
 import type { CommandStep, RegistrationPayload, ScenarioStep } from './scenario-file';
 
@@ -34,18 +35,42 @@ export function registrationStep(payload: RegistrationPayload): CommandStep {
   return { kind: 'command', index: 0, expect: 'accepted', actor: RUNNER_OPERATOR, type: 'RegisterEndpoint', payload, commandId: null };
 }
 
-/** The record value a step sends: its `raw` string, or the command built from it. */
-export function stepRecordValue(step: ScenarioStep, endpointId: string): string {
+/**
+ * The runner's registration of the key of every non-operator actor the
+ * scenario names, played before its steps (printed `key`), each expecting
+ * `accepted`: the runner holds a registered key for each, so a scenario's
+ * outcomes mean what they meant before commands were signed (operators sign
+ * with the trust root).
+ */
+export function keySteps(steps: readonly ScenarioStep[], signer: Signer): CommandStep[] {
+  const actors = new Map<string, Actor>();
+  for (const step of steps) {
+    if (step.kind === 'command' && step.actor.role !== 'operator') actors.set(`${step.actor.role}:${step.actor.id}`, step.actor);
+  }
+  return [...actors.values()].map((actor, i) => ({
+    kind: 'command',
+    index: i + 1,
+    expect: 'accepted',
+    actor: RUNNER_OPERATOR,
+    type: 'RegisterActorKey',
+    payload: { actor, publicKey: signer.keyOf(actor).publicKey },
+    commandId: null,
+    label: 'key',
+  }));
+}
+
+/** The record value a step sends: its `raw` string as it is, or the command built from it, signed by its actor. */
+export function stepRecordValue(step: ScenarioStep, endpointId: string, signer: Signer): string {
   if (step.kind === 'raw') return step.raw;
   // Built from the file as written: a payload the file got wrong is the sequencer's to reject.
   const command = {
-    commandId: step.commandId ?? `${endpointId}-s${step.index}`,
+    commandId: step.commandId ?? `${endpointId}-${step.label ?? 's'}${step.index}`,
     endpointId,
     actor: step.actor,
     type: step.type,
     payload: step.payload,
-  };
-  return canonicalJson(command);
+  } as Command;
+  return canonicalJson(signer.sign(command));
 }
 
 /** `ApplyPlan g3`, `OperatorActivate g2 "planned drain"`, `raw "this is not json"`. */
@@ -58,6 +83,8 @@ export function describeStep(step: ScenarioStep): string {
     parts.push(`${payload['records'].length} record${payload['records'].length === 1 ? '' : 's'}`);
   }
   if (step.type === 'RegisterEndpoint') parts.push(describeRegistration(payload));
+  const keyOwner = payload['actor'] as { role?: unknown; id?: unknown } | undefined;
+  if (step.type === 'RegisterActorKey' && keyOwner !== undefined) parts.push(`${String(keyOwner.role)}:${String(keyOwner.id)}`);
   if (payload['reason'] !== undefined) parts.push(clip(JSON.stringify(payload['reason']), 30));
   if (step.commandId !== null) parts.push(`id=${step.commandId}`);
   return parts.join(' ');

@@ -41,6 +41,8 @@ export interface CommandStep extends StepBase {
   readonly payload: Readonly<Record<string, unknown>>;
   /** Fixed by the file, or null for one generated per run. */
   readonly commandId: string | null;
+  /** Set on the runner's own key registrations: printed in place of the index. */
+  readonly label?: 'key';
 }
 
 export interface RawStep extends StepBase {
@@ -74,6 +76,8 @@ export const PAYLOAD_FIELDS: { readonly [T in CommandType]: readonly (keyof Comm
   ConfirmApplied: ['generation'],
   DeletePlan: ['generation'],
   OperatorActivate: ['generation', 'reason'],
+  RegisterActorKey: ['actor', 'publicKey'],
+  RevokeActorKey: ['publicKey'],
 };
 
 const TOP_KEYS = ['name', 'about', 'endpoint', 'steps', 'final'];

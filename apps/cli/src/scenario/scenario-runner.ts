@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { Signer } from '@plan-fabric/identity';
 import type { Published } from '@plan-fabric/kafka';
 import { endpointView, outcomeAt, type EndpointView, type OutcomeRow } from '@plan-fabric/db';
 import type { Scenario, ScenarioStep } from './scenario-file';
@@ -7,6 +8,7 @@ import {
   describeStep,
   endpointIdFor,
   newRunSuffix,
+  keySteps,
   registrationStep,
   stepRecordValue,
 } from './scenario-commands';
@@ -24,6 +26,8 @@ export interface ScenarioIo {
   /** Sends one record value to the endpoint's command topic (creating its topics first if needed); resolves with its offset. */
   publishRaw(endpointId: string, value: string): Promise<Published>;
   readonly pool: Pool;
+  /** Signs each step's command as its actor (the runner holds a registered key for every actor it names). */
+  readonly signer: Signer;
   /** One report line. */
   write(line: string): void;
   /** Something that makes waiting pointless (a service this run started has exited), or null. */
@@ -64,7 +68,8 @@ export class ScenarioRunAborted extends Error {
  * Plays one scenario against the running stack: registers its endpoint (unless
  * a step does), sends each step and waits for that record's outcome before the
  * next, then checks `final`. Counts checks: the runner's registration, every
- * step with an `expect`, and `final` (one check).
+ * step with an `expect`, and `final` (one check); the runner's key
+ * registrations (see keySteps) count only when one fails.
  */
 export async function playScenario(
   scenario: Scenario,
@@ -80,15 +85,16 @@ export async function playScenario(
   io.write(`▶ ${scenario.name}  (${scenario.file} → endpoint ${endpointId})`);
   if (scenario.about !== null) io.write(`  ${scenario.about}`);
 
-  const steps = scenario.registration === null ? scenario.steps : [registrationStep(scenario.registration), ...scenario.steps];
+  const setup = [...keySteps(scenario.steps, io.signer), ...(scenario.registration === null ? [] : [registrationStep(scenario.registration)])];
+  const steps = [...setup, ...scenario.steps];
   const columns = columnsFor(steps.map((step) => ({ actor: describeActor(step), command: describeStep(step) })));
   for (const step of steps) {
     const line = (got: string, verdict: Verdict) =>
-      stepLine(columns, step.index === 0 ? 'reg' : String(step.index), describeActor(step), describeStep(step), step.expect ?? '-', got, verdict);
+      stepLine(columns, step.kind === 'command' && step.label !== undefined ? step.label : step.index === 0 ? 'reg' : String(step.index), describeActor(step), describeStep(step), step.expect ?? '-', got, verdict);
     let offset: number;
     let outcome: OutcomeRow;
     try {
-      ({ offset } = await io.publishRaw(endpointId, stepRecordValue(step, endpointId)));
+      ({ offset } = await io.publishRaw(endpointId, stepRecordValue(step, endpointId, io.signer)));
       outcome = await waitForOutcome(io, limits, endpointId, offset);
     } catch (error) {
       count(false);
@@ -98,9 +104,14 @@ export async function playScenario(
     }
     const got = outcomeLabel(outcome);
     const verdict: Verdict = step.expect === null ? 'info' : got === step.expect ? 'PASS' : 'FAIL';
-    if (verdict !== 'info') count(verdict === 'PASS');
+    // The runner's key registrations are set-up, not the scenario's checks: they count only when they fail.
+    const setupPassed = step.kind === 'command' && step.label === 'key' && verdict === 'PASS';
+    if (verdict !== 'info' && !setupPassed) count(verdict === 'PASS');
     io.write(line(got, verdict));
     if (verdict === 'FAIL') io.write(noteLine(mismatchNote(step, offset, outcome)));
+    if (verdict === 'FAIL' && step.kind === 'command' && step.label === 'key') {
+      io.write(noteLine('the runner could not register an actor key: is the sequencer trusting this key directory\'s root? (FABRIC_KEYS_DIR, FABRIC_TRUST_ROOTS)'));
+    }
     if (verdict === 'FAIL' && step.index === 0) io.write(noteLine('the runner could not register the endpoint: check the `endpoint` block'));
   }
 

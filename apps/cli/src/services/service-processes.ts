@@ -1,4 +1,5 @@
-import { forEachLine } from '@plan-fabric/config';
+import { forEachLine, loadConfig } from '@plan-fabric/config';
+import { KeyStore } from '@plan-fabric/identity';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -68,6 +69,9 @@ export class ServiceProcesses {
         throw new Error(`${service.entry} does not exist, so the ${service.name} cannot be started`);
       }
     }
+    // A developer's stack signs with the key directory: its root must exist before the sequencer reads the trust roots.
+    const config = loadConfig(options.env ?? process.env);
+    if (config.trustRoots === null) new KeyStore(config.keysDir).init();
     const services = new ServiceProcesses(limits);
     try {
       await Promise.all(FABRIC_SERVICES.map((service) => services.spawn(service.name, service.entry, options)));

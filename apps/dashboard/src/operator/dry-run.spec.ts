@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, replay } from '@plan-fabric/domain';
+import { canonicalJson, replay, SIM_AUTHORITY } from '@plan-fabric/domain';
 import { exampleEventLog, type EndpointEventLog } from '@plan-fabric/db';
 import { dryRun, dryRunRecord, foldEventLog } from './dry-run';
 
@@ -9,15 +9,15 @@ const log: EndpointEventLog = { lastEventSeq: s.events.length, bodies: s.records
 describe('dry run', () => {
   it('gives exactly the event the sequencer gives for the same record at the next offset', () => {
     const records = [
-      dryRunRecord(s.endpointId, { type: 'DeletePlan', actor: { role: 'janitor', id: 'j' }, payload: { generation: 4 } }),
+      dryRunRecord(s.endpointId, { type: 'DeletePlan', actor: { role: 'janitor', id: 'janitor-1' }, payload: { generation: 4 } }),
       dryRunRecord(s.endpointId, { type: 'OperatorActivate', actor: { role: 'operator', id: 'op' }, payload: { generation: 3, reason: 'r' } }),
       dryRunRecord(s.endpointId, { type: 'ApplyPlan', actor: { role: 'enactor', id: 'az-b' }, payload: { generation: 4 } }),
-      dryRunRecord(s.endpointId, { commandId: 'delete-1', type: 'DeletePlan', actor: { role: 'janitor', id: 'j' }, payload: { generation: 1 } }),
+      dryRunRecord(s.endpointId, { commandId: 'delete-1', type: 'DeletePlan', actor: { role: 'janitor', id: 'janitor-1' }, payload: { generation: 1 } }),
       '{"truncated":',
     ];
     for (const record of records) {
       const answer = dryRun(s.endpointId, log, record);
-      const sequenced = replay(s.endpointId, [...s.commands, { offset: s.state.nextCommandOffset, value: record }]).events.at(-1);
+      const sequenced = replay(s.endpointId, [...s.commands, { offset: s.state.nextCommandOffset, value: record }], SIM_AUTHORITY).events.at(-1);
       expect(canonicalJson(answer.event)).toBe(canonicalJson(sequenced));
       expect(answer.basis).toEqual({ projected: true, lastEventSeq: s.events.length, commandOffset: s.state.nextCommandOffset });
       expect(answer.violations).toEqual([]);
@@ -36,7 +36,7 @@ describe('dry run', () => {
     const duplicate = dryRun(
       s.endpointId,
       log,
-      dryRunRecord(s.endpointId, { commandId: 'delete-1', type: 'DeletePlan', actor: { role: 'janitor', id: 'j' }, payload: { generation: 1 } }),
+      dryRunRecord(s.endpointId, { commandId: 'delete-1', type: 'DeletePlan', actor: { role: 'janitor', id: 'janitor-1' }, payload: { generation: 1 } }),
     );
     expect(duplicate.outcome).toBe('duplicate');
     expect(log.bodies).toEqual(bodies);

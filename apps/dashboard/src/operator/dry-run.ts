@@ -6,7 +6,13 @@ import {
   evolve,
   initialState,
   outcomeOf,
+  parseCommand,
   parseEvent,
+  signAsSim,
+  simKey,
+  SIM_AUTHORITY,
+  withSimKeys,
+  type Command,
   type EndpointState,
   type FabricEvent,
   type InvariantViolation,
@@ -64,30 +70,50 @@ export function foldEventLog(endpointId: string, log: EndpointEventLog | null): 
 /**
  * The record value a dry run decides: a string is taken as the record as it
  * is (so a malformed record can be tried too); an object gets the endpoint id
- * and a fresh command id when it has none, so an operator can leave them out.
+ * and a fresh command id when it has none, so an operator can leave them out,
+ * and, unsigned, a stand-in signature of its actor (see dryRun).
  */
 export function dryRunRecord(endpointId: string, command: unknown): string {
   if (typeof command === 'string') return command;
   if (typeof command === 'object' && command !== null && !Array.isArray(command)) {
     const fields = command as Record<string, unknown>;
-    return canonicalJson({
-      ...fields,
-      ...(!('commandId' in fields) && { commandId: `dry-run-${randomUUID()}` }),
-      ...(!('endpointId' in fields) && { endpointId }),
-    });
+    return canonicalJson(
+      standInSigned({
+        ...fields,
+        ...(!('commandId' in fields) && { commandId: `dry-run-${randomUUID()}` }),
+        ...(!('endpointId' in fields) && { endpointId }),
+      }),
+    );
   }
   return canonicalJson(command);
+}
+
+/** Signs an unsigned command with its actor's stand-in key; anything else as it is. */
+function standInSigned(fields: Record<string, unknown>): Record<string, unknown> {
+  if ('signature' in fields) return fields;
+  try {
+    return signAsSim(fields as unknown as Command) as unknown as Record<string, unknown>;
+  } catch {
+    return fields; // not a command an actor could sign: decided as it is (MALFORMED)
+  }
 }
 
 /**
  * What the sequencer would decide for `record` now: the real `decide` on the
  * folded state, at the next command offset. Pure:
- * it appends to no log and writes no row.
+ * it appends to no log and writes no row. A dry run judges a command on its
+ * merits, not its signature: the dashboard holds no actor's key, so a command
+ * given as an object is signed with a stand-in key of its actor, taken as
+ * registered (libs/domain sim-identities); a record given as text keeps its
+ * own signature, checked against the keys the endpoint's log registered.
  */
 export function dryRun(endpointId: string, log: EndpointEventLog | null, record: string): DryRun {
-  const before = foldEventLog(endpointId, log);
+  const folded = foldEventLog(endpointId, log);
+  const parsed = parseCommand(record, endpointId);
+  const standIn = parsed.ok && parsed.command.actor.role !== 'operator' && parsed.command.signature?.key === simKey(parsed.command.actor).publicKey;
+  const before = standIn && parsed.ok ? withSimKeys(folded, [parsed.command.actor]) : folded;
   const commandOffset = before.nextCommandOffset;
-  const event = decide(before, { offset: commandOffset, value: record });
+  const event = decide(before, { offset: commandOffset, value: record }, SIM_AUTHORITY);
   const after = evolve(before, event);
   return {
     endpointId,

@@ -19,7 +19,7 @@ export class KafkaPublisherSource implements PublisherSource {
 
   publisher(): Promise<CommandPublisher> {
     if (this.connecting === null) {
-      const publisher = new CommandPublisher(createKafka(this.config, this.clientId, this.logger), this.config);
+      const publisher = new CommandPublisher(createKafka(this.config, this.clientId, this.logger, 'operator'), this.config);
       this.connecting = publisher.connect().then(
         () => publisher,
         async (error: unknown) => {

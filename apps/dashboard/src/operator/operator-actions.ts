@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { LIMITS, type CommandOf, type Outcome } from '@plan-fabric/domain';
+import { LIMITS, type Command, type CommandOf, type Outcome } from '@plan-fabric/domain';
 import { endpointEventLog, endpointView, outcomeAt } from '@plan-fabric/db';
 import { ENDPOINT_ID_PATTERN, type CommandPublisher, type Published } from '@plan-fabric/kafka';
+import type { Signer } from '@plan-fabric/identity';
 import { dryRun, dryRunRecord, type DryRun } from './dry-run';
 
 /** A request an operator got wrong: the API answers 400 or 404, the CLI prints it and exits 2. */
@@ -61,6 +62,8 @@ export class OperatorActions {
     private readonly pool: Pool,
     private readonly publishers: PublisherSource,
     private readonly limits: OperatorActionLimits,
+    /** Signs the operator's commands (the key directory's root, on a developer's stack). */
+    private readonly signer: Signer,
   ) {}
 
   /** Publishes OperatorActivate {generation, reason} and waits (bounded) for its outcome in fabric.decisions. */
@@ -87,7 +90,24 @@ export class OperatorActions {
       type: 'OperatorActivate',
       payload: { generation, reason },
     };
-    const published = await (await this.publishers.publisher()).publish(command);
+    const published = await (await this.publishers.publisher()).publish(this.signer.sign(command));
+    return this.awaitOutcome(endpointId, commandId, published);
+  }
+
+  /**
+   * Registers or revokes a key on the endpoint (RegisterActorKey / RevokeActorKey,
+   * signed by the operator) and waits (bounded) for the outcome. Works before the
+   * endpoint is registered: keys may come first.
+   */
+  async changeKey(
+    endpointIdText: string,
+    operatorId: string,
+    change: { readonly type: 'RegisterActorKey'; readonly payload: CommandOf<'RegisterActorKey'>['payload'] } | { readonly type: 'RevokeActorKey'; readonly payload: CommandOf<'RevokeActorKey'>['payload'] },
+  ): Promise<ActivateResult> {
+    const endpointId = checkEndpointId(endpointIdText);
+    const commandId = `operator-${change.type === 'RegisterActorKey' ? 'register' : 'revoke'}-key-${randomUUID()}`;
+    const command = { commandId, endpointId, actor: { role: 'operator', id: checkId('operator id', operatorId) }, ...change } as Command;
+    const published = await (await this.publishers.publisher()).publish(this.signer.sign(command));
     return this.awaitOutcome(endpointId, commandId, published);
   }
 

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { createLogger, loadConfig, type FabricConfig, type Logger } from '@plan-fabric/config';
-import { canonicalJson, type Command } from '@plan-fabric/domain';
+import { canonicalJson, signAsSim, simKeyEntries, type Actor, type Command } from '@plan-fabric/domain';
 import { createPool, migrate, outcomeAt, type OutcomeRow } from '@plan-fabric/db';
 import { CommandPublisher, createKafka, ensureEndpointTopics, topicNames } from '@plan-fabric/kafka';
 import { dashboardSettings, startDashboard, type DashboardSettings, type RunningDashboard } from '../index';
@@ -81,7 +81,7 @@ export async function startLiveStack(endpointIds: readonly string[], settings: P
       admin,
       async send(endpointId, command) {
         const published =
-          typeof command === 'string' ? await publisher.publishRaw(endpointId, command) : await publisher.publish(command);
+          typeof command === 'string' ? await publisher.publishRaw(endpointId, command) : await publisher.publish(signAsSim(command));
         const deadline = Date.now() + OUTCOME_WAIT_MS;
         for (;;) {
           const outcome = await outcomeAt(pool, endpointId, published.offset);
@@ -128,7 +128,14 @@ export function commandsFor(endpointId: string) {
       endpointId,
       actor: { role: 'operator', id: 'op-test' },
       type: 'RegisterEndpoint',
-      payload: { enactors, quorum, minValidPlans: 1, maxCapacityDropPercent },
+      // The simulation keys of every actor below, registered with the endpoint (the test stack trusts SIM_ROOT).
+      payload: {
+        enactors,
+        quorum,
+        minValidPlans: 1,
+        maxCapacityDropPercent,
+        keys: simKeyEntries([{ role: 'planner', id: 'planner-1' }, { role: 'janitor', id: 'janitor-1' }, ...enactors.map((id): Actor => ({ role: 'enactor', id }))]),
+      },
     }),
     propose: (generation: number, weight?: number): Command => ({
       commandId: id(`propose-${generation}`),

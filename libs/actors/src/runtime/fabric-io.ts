@@ -1,10 +1,15 @@
 import type { FabricConfig, Logger } from '@plan-fabric/config';
+import type { Actor } from '@plan-fabric/domain';
+import { KeyStore, Signer } from '@plan-fabric/identity';
 import { CommandPublisher, createKafka } from '@plan-fabric/kafka';
+import { signingSink, type CommandSink } from '../command-sink';
 import { KafkaEventSource } from '../event-source';
 
 /** What an actor of the fabric talks to: the endpoint's command topic and events topic. */
 export interface FabricIo {
   readonly publisher: CommandPublisher;
+  /** The command topic, every command signed with the actor's key (from the key directory, FABRIC_KEYS_DIR). */
+  readonly commands: CommandSink;
   readonly source: KafkaEventSource;
   close(): Promise<void>;
 }
@@ -14,8 +19,11 @@ export async function connectFabricIo(
   logger: Logger,
   clientName: string,
   endpointId: string,
+  actor: Actor,
   onFatal: (error: unknown) => void,
 ): Promise<FabricIo> {
+  const key = new KeyStore(config.keysDir).actorKey(actor);
+  logger.info('signing commands', { actor: `${actor.role}:${actor.id}`, publicKey: key.publicKey, keysDir: config.keysDir });
   const kafka = createKafka(config, clientName, logger);
   const publisher = new CommandPublisher(kafka, config);
   await publisher.connect();
@@ -24,6 +32,7 @@ export async function connectFabricIo(
   const source = new KafkaEventSource(kafka, config, endpointId, logger, { clientName, onFatal });
   return {
     publisher,
+    commands: signingSink(publisher, new Signer().with(actor, key)),
     source,
     async close() {
       await source.stop().catch((error: unknown) => logger.warn('closing the event consumer failed', { error }));

@@ -3,6 +3,10 @@ import {
   canonicalJson,
   initialState,
   sequence,
+  signAsSim,
+  simKey,
+  SIM_AUTHORITY,
+  withSimKeys,
   type Command,
   type EndpointState,
   type FabricEvent,
@@ -15,7 +19,9 @@ import type { EventHandler, EventSource } from '../event-source';
  * One endpoint's fabric in memory, for unit tests of the actors: commands are
  * sequenced in arrival order by the real `sequence` (decide + evolve, every
  * step checked against the invariants) and the events reach each subscriber
- * asynchronously, in order, as they would from Kafka.
+ * asynchronously, in order, as they would from Kafka. It stands in for the
+ * actors' signing too: an unsigned command is signed with its actor's
+ * simulation key, registered with the endpoint on first use.
  */
 export class InMemoryFabric implements CommandSink {
   private state: EndpointState;
@@ -33,8 +39,10 @@ export class InMemoryFabric implements CommandSink {
 
   async publish(command: Command): Promise<{ offset: number }> {
     const offset = this.offset++;
-    const before = this.state;
-    const step = sequence(before, { offset, value: canonicalJson(command) });
+    const signed = command.signature === undefined ? signAsSim(command) : command;
+    const known = command.actor.role === 'operator' || this.state.keys.has(simKey(command.actor).publicKey);
+    const before = known ? this.state : withSimKeys(this.state, [command.actor]);
+    const step = sequence(before, { offset, value: canonicalJson(signed) }, SIM_AUTHORITY);
     assertStep({ before, event: step.event, after: step.state });
     this.state = step.state;
     this.events.push(step.event);

@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   if (toPrefix === config.topicPrefix) throw new Error(`--to-prefix must differ from FABRIC_TOPIC_PREFIX (${config.topicPrefix}): the original is never written`);
   const tamper = tamperOf(values);
   const logger = createLogger('tamper-copy', 'warn');
-  const kafka = createKafka(config, 'tamper-copy', logger);
+  const kafka = createKafka(config, 'tamper-copy', logger, 'admin');
   const admin = kafka.admin();
   await admin.connect();
   try {

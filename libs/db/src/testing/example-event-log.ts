@@ -1,5 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { canonicalJson, replay, serializeEvent, type CommandRecord, type EndpointState, type FabricEvent } from '@plan-fabric/domain';
+import {
+  canonicalJson,
+  replay,
+  serializeEvent,
+  signAsSim,
+  simKeyEntries,
+  SIM_AUTHORITY,
+  type Actor,
+  type Command,
+  type CommandRecord,
+  type EndpointState,
+  type FabricEvent,
+} from '@plan-fabric/domain';
 import type { EventRecord } from '../projection-writer';
 
 /** Endpoint ids unique per test run (they are topic name parts too: lower-case, digits, dashes). */
@@ -20,17 +32,21 @@ export interface ExampleEventLog {
  * A command log that goes through every kind of outcome: registration,
  * proposals, enactor activations and confirmations, a refused and an accepted
  * delete, a duplicate, a malformed record, an operator rollback, and the
- * rejections that follow it. Decided by the real domain (replay). Used by
- * the projection tests; pure, so any test may use it.
+ * rejections that follow it. Commands are signed with simulation keys
+ * (libs/domain sim-identities), registered with the endpoint: a log for
+ * SIM_AUTHORITY. Decided by the real domain (replay). Used by the projection
+ * and audit tests; pure, so any test may use it.
  */
 export function exampleEventLog(endpointId: string): ExampleEventLog {
   let n = 0;
-  const command = (type: string, actor: { role: string; id: string }, payload: object, commandId = `c${++n}`) =>
-    canonicalJson({ commandId, endpointId, actor, type, payload });
-  const operator = { role: 'operator', id: 'op-1' };
-  const planner = { role: 'planner', id: 'planner-1' };
-  const janitor = { role: 'janitor', id: 'janitor-1' };
-  const enactor = (id: string) => ({ role: 'enactor', id });
+  const command = (type: string, actor: Actor, payload: object, commandId = `c${++n}`) =>
+    canonicalJson(signAsSim({ commandId, endpointId, actor, type, payload } as Command));
+  const operator: Actor = { role: 'operator', id: 'op-1' };
+  const planner: Actor = { role: 'planner', id: 'planner-1' };
+  const janitor: Actor = { role: 'janitor', id: 'janitor-1' };
+  const enactor = (id: string): Actor => ({ role: 'enactor', id });
+  // az-z is a known actor with a key, but not an enactor of the endpoint: NOT_AUTHORIZED, not NOT_AUTHENTICATED.
+  const keys = simKeyEntries([planner, janitor, ...['az-a', 'az-b', 'az-c', 'az-z'].map(enactor)]);
   const plan = (generation: number) => ({
     generation,
     records: [
@@ -40,7 +56,7 @@ export function exampleEventLog(endpointId: string): ExampleEventLog {
     ttl: 60,
   });
   const values: string[] = [
-    command('RegisterEndpoint', operator, { enactors: ['az-a', 'az-b', 'az-c'], quorum: 2, minValidPlans: 1, maxCapacityDropPercent: 50 }),
+    command('RegisterEndpoint', operator, { enactors: ['az-a', 'az-b', 'az-c'], quorum: 2, minValidPlans: 1, maxCapacityDropPercent: 50, keys }),
     command('ProposePlan', planner, plan(1)),
     command('ProposePlan', planner, plan(2)),
     command('ApplyPlan', enactor('az-a'), { generation: 1 }),
@@ -64,7 +80,7 @@ export function exampleEventLog(endpointId: string): ExampleEventLog {
     command('ProposePlan', planner, plan(4)),
   ];
   const commands = values.map((value, offset) => ({ offset, value }));
-  const { events, state } = replay(endpointId, commands);
+  const { events, state } = replay(endpointId, commands, SIM_AUTHORITY);
   const records = events.map((event, index) => ({ offset: index * 2, value: serializeEvent(event) }));
   return { endpointId, commands, events, state, records };
 }

@@ -18,6 +18,7 @@ import { eventHash } from '../hash-chain';
 import { checkStep } from '../invariants';
 import type { RejectionReason } from '../reasons';
 import { evolve, initialState, type EndpointState } from '../state';
+import { SIM_AUTHORITY, SIM_ROOT, signAsSim, simKey, withSimKeys } from '../sim-identities';
 
 export const ENDPOINT = 'ep-1';
 
@@ -111,13 +112,23 @@ export type WhenItem = Command | RawRecord;
 
 // ---------------------------------------------------------------- running
 
-/** One record through decide and evolve, with every per-step assertion. */
-export function step(state: EndpointState, item: WhenItem): { event: FabricEvent; after: EndpointState } {
-  const record: CommandRecord = { offset: state.nextCommandOffset, value: 'raw' in item ? item.raw : JSON.stringify(item) };
-  const event = decide(state, record);
-  const after = evolve(state, event);
-  assertSound(state, event, after);
-  return { event, after };
+/**
+ * One record through decide and evolve, with every per-step assertion. A
+ * command without a signature is signed with its actor's simulation key, and
+ * that key is registered first if the endpoint has never seen it (so tests
+ * about authority need not set up keys); raw records go as they are.
+ */
+export function step(state: EndpointState, item: WhenItem): { before: EndpointState; event: FabricEvent; after: EndpointState } {
+  const command = 'raw' in item ? null : item.signature === undefined ? signAsSim(item) : item;
+  const before =
+    command !== null && command.actor.role !== 'operator' && !state.keys.has(simKey(command.actor).publicKey)
+      ? withSimKeys(state, [command.actor])
+      : state;
+  const record: CommandRecord = { offset: before.nextCommandOffset, value: command === null ? (item as RawRecord).raw : JSON.stringify(command) };
+  const event = decide(before, record, SIM_AUTHORITY);
+  const after = evolve(before, event);
+  assertSound(before, event, after);
+  return { before, event, after };
 }
 
 export function assertSound(before: EndpointState, event: FabricEvent, after: EndpointState): void {
@@ -136,7 +147,13 @@ export function assertSound(before: EndpointState, event: FabricEvent, after: En
 export function snapshot(state: EndpointState): unknown {
   const entries = <K, V>(map: ReadonlyMap<K, V>) => [...map.entries()].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1));
   return JSON.parse(
-    canonicalJson({ ...state, plans: entries(state.plans), confirmed: entries(state.confirmed), decided: entries(state.decided) }),
+    canonicalJson({
+      ...state,
+      plans: entries(state.plans),
+      confirmed: entries(state.confirmed),
+      decided: entries(state.decided),
+      keys: entries(state.keys),
+    }),
   );
 }
 
@@ -158,8 +175,11 @@ export interface Outcome {
   thenDuplicate(firstOffset: number): Outcome;
 }
 
+/** The actors whose simulation keys every `given` endpoint starts with (others are registered on first use). */
+export const CAST: readonly Actor[] = [planner, janitor, enactor('e1'), enactor('e2'), enactor('e3')];
+
 export function given(...items: GivenItem[]): Scenario {
-  let state = initialState(ENDPOINT);
+  let state = withSimKeys(initialState(ENDPOINT), CAST);
   const events: FabricEvent[] = [];
   for (const item of items) {
     if ('data' in item) {
@@ -192,8 +212,7 @@ export function given(...items: GivenItem[]): Scenario {
     state,
     events,
     when(item: WhenItem): Outcome {
-      const before = state;
-      const { event, after } = step(before, item);
+      const { before, event, after } = step(state, item);
       return outcome(before, event, after, [...events, event]);
     },
   };
@@ -243,8 +262,13 @@ export const recordOf = (item: Command, offset: number): CommandRecord => ({ off
  */
 export function everyOutcomeLog(): CommandRecord[] {
   const p1 = proposePlan(1, { records: weights(60, 40) }, { id: 'p1' });
+  const keyOfE3 = registerKey(enactor('e3'));
   const items: WhenItem[] = [
     raw('{"not": "a command"'), // MALFORMED before anything
+    raw(JSON.stringify(proposePlan(1))), // NOT_AUTHENTICATED: unsigned
+    ...[planner, janitor, enactor('e1'), enactor('e2'), enactor('e9')].map((actor) => registerKey(actor)),
+    keyOfE3,
+    registerKey(enactor('e3'), { id: 'key-again' }), // INVALID_KEY_CHANGE: already registered
     applyPlan(1, 'e1', { id: 'early-apply' }), // UNKNOWN_ENDPOINT
     registerEndpoint({ enactors: ['e1', 'e1'] }), // INVALID_REGISTRATION
     registerEndpoint({ quorum: 2, minValidPlans: 2, maxCapacityDropPercent: 50 }, { id: 'reg' }),
@@ -281,6 +305,14 @@ export function everyOutcomeLog(): CommandRecord[] {
     raw(null), // MALFORMED: no value
     proposePlan(5, { records: weights(70, 30) }),
     applyPlan(5, 'e2'),
+    command('RevokeActorKey', { publicKey: simKey(janitor).publicKey }, operator, { id: 'revoke-janitor' }),
+    deletePlan(2), // NOT_AUTHENTICATED: revoked key
+    command('RevokeActorKey', { publicKey: SIM_ROOT.publicKey }, operator), // INVALID_KEY_CHANGE: the last operator key
   ];
-  return items.map((item, offset) => ({ offset, value: 'raw' in item ? item.raw : JSON.stringify(item) }));
+  return items.map((item, offset) => ({ offset, value: 'raw' in item ? item.raw : JSON.stringify(signAsSim(item)) }));
+}
+
+/** The operator's command registering the actor's simulation key. */
+export function registerKey(actor: Actor, options?: CommandOptions): Command {
+  return command('RegisterActorKey', { actor, publicKey: simKey(actor).publicKey }, operator, options);
 }

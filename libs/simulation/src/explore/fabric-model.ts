@@ -35,6 +35,7 @@ import {
   fenceAccepts,
   initialState,
   sequence,
+  simKey,
   type Actor,
   type CommandPayloads,
   type CommandType,
@@ -43,6 +44,7 @@ import {
   type PlanRecord,
 } from '@plan-fabric/domain';
 import { commandText } from '../command-text';
+import { SIM_MEMO_AUTHORITY } from '../memo-verifier';
 import { backendViolation, type ServedRecordSet } from '../sim-backend';
 import type { Model, Transition } from './explorer';
 
@@ -98,8 +100,9 @@ export function fabricModel(bounds: FabricBounds = FABRIC_BOUNDS_DEFAULT): Model
     type: T,
     payload: CommandPayloads[T],
   ): { event: FabricEvent; after: EndpointState; violation: string | null } => {
+    // Signed with the actor's simulation key (cached: signing is deterministic), verified by the real decide (memoized).
     const value = commandText(`c${state.nextCommandOffset}`, ENDPOINT, actor, type, payload);
-    const { event, state: after } = sequence(state, { offset: state.nextCommandOffset, value });
+    const { event, state: after } = sequence(state, { offset: state.nextCommandOffset, value }, SIM_MEMO_AUTHORITY);
     const broken = checkStep({ before: state, event, after });
     return { event, after, violation: broken.length === 0 ? null : broken.map((v) => `${v.invariant}: ${v.message}`).join('; ') };
   };
@@ -130,7 +133,14 @@ export function fabricModel(bounds: FabricBounds = FABRIC_BOUNDS_DEFAULT): Model
       '; the real decide for every command, the real fence for every write',
 
     initial(): FabricModelState {
-      const registered = decideStep(initialState(ENDPOINT), operator, 'RegisterEndpoint', {
+      // The operator (the simulation trust root) registers every actor's key through the log first.
+      let endpoint = initialState(ENDPOINT);
+      for (const actor of [planner, janitor, ...enactorIds.map((id): Actor => ({ role: 'enactor', id }))]) {
+        const step = decideStep(endpoint, operator, 'RegisterActorKey', { actor, publicKey: simKey(actor).publicKey });
+        if (step.event.type !== 'ActorKeyRegistered') throw new Error(`fabric model: key registration refused: ${canonicalJson(step.event.data)}`);
+        endpoint = step.after;
+      }
+      const registered = decideStep(endpoint, operator, 'RegisterEndpoint', {
         enactors: enactorIds,
         quorum: bounds.quorum,
         minValidPlans: 1,
