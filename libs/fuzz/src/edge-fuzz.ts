@@ -62,6 +62,8 @@ export interface EdgeFuzzReport {
   readonly largestRecordProbe: boolean;
   /** Records in the command log: hostile ones, the setup, the size probes. */
   readonly records: number;
+  /** Of those, the episode's own set-up: actor keys, registration, plans. */
+  readonly setupRecords: number;
   readonly inputs: number;
   /** The size probes: records between commandBytesMax and Kafka's limit, with the outcome each got from the sequencer. */
   readonly probes: readonly { readonly label: string; readonly bytes: number; readonly outcome: string }[];
@@ -276,6 +278,7 @@ export async function runEdgeFuzz(options: EdgeFuzzOptions): Promise<EdgeFuzzRep
       seed: options.seed,
       largestRecordProbe: options.largestRecordProbe ?? false,
       records: entries.length,
+      setupRecords: entries.filter((entry) => entry.input === null).length,
       inputs: entries.filter((entry) => entry.input !== null && !probeInputs.has(entry.input)).length,
       probes: entries.filter((entry) => entry.input !== null && probeInputs.has(entry.input)).map((entry) => ({ label: entry.input!.label, bytes: entry.bytes?.length ?? 0, outcome: outcomeOfText(texts[entry.record.offset]) })),
       byCategory: Object.fromEntries(CATEGORIES.filter((category) => byCategory[category] !== undefined).map((category) => [category, byCategory[category]])),
