@@ -115,7 +115,9 @@ export function evolve(state: EndpointState, event: FabricEvent): EndpointState 
       };
     }
     case 'PlanConfirmed':
-      return { ...base, confirmed: withEntry(state.confirmed, event.data.enactorId, event.data.generation) };
+      // A plain copy, not a LogMap: it holds one entry per enactor, and is walked on every step (quorum, invariant 4),
+      // while a LogMap's walk covers every version ever written.
+      return { ...base, confirmed: new Map(state.confirmed).set(event.data.enactorId, event.data.generation) };
     case 'PlanDeleted': {
       const plan = state.plans.get(event.data.generation);
       if (plan === undefined) throw new Error(`evolve: PlanDeleted for unknown generation ${event.data.generation}`);
