@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FabricEvent } from '@plan-fabric/domain';
-import { EventOutOfSequence, emptyProjection, foldRows, projectEvent, type Projection, type ProjectedEvent } from './projection';
+import { EventOutOfSequence, emptyProjection, foldRows, planStatus, projectEvent, type Projection, type ProjectedEvent } from './projection';
 import { endpointViewOf } from './queries';
 import { exampleEventLog } from './testing/example-event-log';
 
@@ -20,6 +20,14 @@ const statuses = (step: ProjectedEvent | undefined) =>
   Object.fromEntries([...(step?.projection.plans.values() ?? [])].map((plan) => [plan.generation, plan.status]));
 
 describe('projectEvent', () => {
+  it('keeps every plan row at the status its plan has in the folded state, after every event', () => {
+    for (const step of steps()) {
+      const { state } = step.projection;
+      const expected = Object.fromEntries([...state.plans.values()].map((plan) => [plan.generation, planStatus(plan, state.active)]));
+      expect(statuses(step)).toEqual(expected);
+    }
+  });
+
   it('moves plans between pending, active, fallback and deleted, an operator rollback included', () => {
     const all = steps();
     expect(statuses(all[2])).toEqual({ 1: 'pending', 2: 'pending' });

@@ -1,5 +1,6 @@
 import {
   COMMAND_ROLE,
+  LogMap,
   assertStep,
   evolve,
   initialState,
@@ -201,7 +202,11 @@ function planRowsChanged(rows: ReadonlyMap<number, PlanRow>, before: EndpointSta
     const plan = after.plans.get(event.data.generation);
     candidates = plan === undefined ? [] : [plan];
   } else if (event.type === 'PlanActivated' && before.active?.generation !== after.active?.generation) {
-    candidates = [...after.plans.values()];
+    // Only undeleted plans between the old and the new active generation change status (pending, active, fallback):
+    // the rest keep theirs, and walking every plan ever proposed made projecting a long log quadratic.
+    const from = Math.min(before.active?.generation ?? 0, event.data.generation);
+    const to = Math.max(before.active?.generation ?? 0, event.data.generation);
+    candidates = after.undeleted.filter((generation) => generation >= from && generation <= to).map((generation) => after.plans.get(generation) as Plan);
   } else if (event.type === 'PlanActivated') {
     const plan = after.plans.get(event.data.generation);
     candidates = plan === undefined ? [] : [plan];
@@ -289,10 +294,11 @@ function decisionDetails(event: FabricEvent): DecisionDetails {
   }
 }
 
+/** Rows with the changed ones replaced: a LogMap, so a change costs what it changes, not a copy of every row. */
 function withRows<K, R>(rows: ReadonlyMap<K, R>, changed: readonly R[], key: (row: R) => K): ReadonlyMap<K, R> {
-  const copy = new Map(rows);
-  for (const row of changed) copy.set(key(row), row);
-  return copy;
+  let map = rows instanceof LogMap ? rows : LogMap.of(rows);
+  for (const row of changed) map = map.with(key(row), row);
+  return map;
 }
 
 /** Every row of one endpoint in fabric.* (ordered by key), as the tables hold them or as a fold produces them. */

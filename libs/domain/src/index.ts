@@ -3,6 +3,7 @@ export * from './reasons';
 export * from './commands';
 export * from './events';
 export * from './state';
+export { LogMap } from './log-map';
 export * from './decide';
 export * from './invariants';
 export * from './replay';
