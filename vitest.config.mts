@@ -18,6 +18,7 @@ const alias = {
   '@plan-fabric/fuzz': lib('fuzz'),
   '@plan-fabric/chaos': lib('chaos'),
   '@plan-fabric/metrics': lib('metrics'),
+  '@plan-fabric/bench': lib('bench'),
 };
 const everywhere = ['apps/**/', 'libs/**/', 'test/**/'];
 

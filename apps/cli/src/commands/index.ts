@@ -1,6 +1,7 @@
 import type { CliCommand } from '../cli/cli-command';
 import { activateCommand } from './activate.command';
 import { auditCommand } from './audit.command';
+import { benchCommand } from './bench.command';
 import { chaosCommand } from './chaos.command';
 import { dashboardCommand } from './dashboard.command';
 import { demoCommand } from './demo.command';
@@ -15,4 +16,4 @@ import { exploreCommand } from './explore.command';
 import { stackCommand } from './stack.command';
 
 /** Every `fabric` subcommand, in the order `fabric --help` lists them. A new one (sim, explore, chaos, fuzz, audit, bench) goes here. */
-export const COMMANDS: readonly CliCommand[] = [scenarioCommand, servicesCommand, demoCommand, stackCommand, chaosCommand, fuzzCommand, simCommand, exploreCommand, dashboardCommand, activateCommand, dryRunCommand, keysCommand, dnsCommand, auditCommand];
+export const COMMANDS: readonly CliCommand[] = [scenarioCommand, servicesCommand, demoCommand, stackCommand, chaosCommand, fuzzCommand, simCommand, exploreCommand, dashboardCommand, activateCommand, dryRunCommand, keysCommand, dnsCommand, auditCommand, benchCommand];
