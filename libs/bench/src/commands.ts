@@ -1,4 +1,4 @@
-import { canonicalJson, signAsSim, simKeyEntries, type Actor, type Command, type CommandPayloads, type CommandType } from '@plan-fabric/domain';
+import { canonicalJson, signAsSim, simKey, simKeyEntries, type Actor, type Command, type CommandPayloads, type CommandType } from '@plan-fabric/domain';
 
 /** What a bench command says, before it becomes a record. */
 export interface CommandSpec<T extends CommandType = CommandType> {
@@ -115,6 +115,18 @@ export function workloadSpec(endpointId: string, index: number, options: Workloa
 /** The `index`-th command record of an endpoint's workload. */
 export function workloadCommand(endpointId: string, index: number, options: WorkloadOptions = {}): BenchCommand {
   return buildCommand(workloadSpec(endpointId, index, options));
+}
+
+/**
+ * The `index`-th workload command with a placeholder signature (64 zero bytes)
+ * by its actor's key: only for the rebuild's long event logs, decided with
+ * FIXTURE_AUTHORITY (domain-calls.ts). The rebuild folds events and never sees a
+ * signature, and signing and verifying 10^6 commands would take minutes.
+ */
+export function fixtureCommand(endpointId: string, index: number): BenchCommand {
+  const spec = workloadSpec(endpointId, index, {});
+  const command = { ...spec, signature: { key: simKey(spec.actor).publicKey, sig: 'A'.repeat(86) } } as Command;
+  return { endpointId, commandId: spec.commandId, type: spec.type, value: canonicalJson(command) };
 }
 
 /** Commands `from` .. `from + count − 1` of an endpoint's workload. */

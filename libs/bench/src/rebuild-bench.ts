@@ -1,8 +1,8 @@
 import { Partitioners } from 'kafkajs';
 import { canonicalJson, initialState } from '@plan-fabric/domain';
-import { workloadCommand } from './commands';
+import { fixtureCommand } from './commands';
 import { createTopics, now, rssMiB, type BenchContext } from './context';
-import { benchSequence } from './domain-calls';
+import { fixtureSequence } from './domain-calls';
 import type { RebuildRow } from './results';
 
 export const REBUILD_ENDPOINT = 'rebuild';
@@ -60,7 +60,7 @@ export async function rebuildRun(ctx: BenchContext, sizes: readonly number[], op
       const generateStarted = now();
       let lastReport = now();
       for (let offset = values.length; offset < size; offset++) {
-        const step = benchSequence(state, { offset, value: workloadCommand(REBUILD_ENDPOINT, offset).value });
+        const step = fixtureSequence(state, { offset, value: fixtureCommand(REBUILD_ENDPOINT, offset).value });
         state = step.state;
         values.push(canonicalJson(step.event));
         if (now() - lastReport > 5_000) {
