@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCommand, workloadCommands } from './commands';
+import { initialState, sequence, simKey, withSimKeys } from '@plan-fabric/domain';
+import { BENCH_AUTHORITY } from './domain-calls';
 import { evaluateTargets, renderJson, renderMarkdown, renderSvg } from './report';
 import type { BenchResults, ThroughputRow } from './results';
 import { summarize } from './stats';
@@ -77,6 +79,10 @@ describe('bench report', () => {
     expect(JSON.parse(register!.value)).toMatchObject({ type: 'RegisterEndpoint', endpointId: 'ep', commandId: 'ep-c0' });
     expect(JSON.parse(propose!.value)).toMatchObject({ type: 'ProposePlan', payload: { generation: 1 } });
     const direct = buildCommand({ endpointId: 'ep', commandId: 'x', actor: { role: 'janitor', id: 'j' }, type: 'DeletePlan', payload: { generation: 1 } });
-    expect(direct.value).toBe('{"actor":{"id":"j","role":"janitor"},"commandId":"x","endpointId":"ep","payload":{"generation":1},"type":"DeletePlan"}');
+    const { signature, ...unsigned } = JSON.parse(direct.value) as Record<string, unknown>;
+    expect(unsigned).toEqual({ actor: { id: 'j', role: 'janitor' }, commandId: 'x', endpointId: 'ep', payload: { generation: 1 }, type: 'DeletePlan' });
+    expect(signature).toEqual({ key: simKey({ role: 'janitor', id: 'j' }).publicKey, sig: expect.stringMatching(/^[A-Za-z0-9_-]{86}$/) as string });
+    const decided = sequence(withSimKeys(initialState('ep'), [{ role: 'janitor', id: 'j' }]), { offset: 0, value: direct.value }, BENCH_AUTHORITY);
+    expect(decided.event).toMatchObject({ type: 'CommandRejected', data: { reason: 'UNKNOWN_ENDPOINT' } }); // authenticated: the next check's reason
   });
 });
