@@ -123,8 +123,12 @@ async function grantTestAcls(prefix: string): Promise<void> {
   process.env['KAFKA_PRINCIPAL'] ??= 'admin';
   const config = loadConfig();
   if (!config.kafkaAuth.enabled()) {
-    log('Kafka credentials: none configured, clients do not authenticate');
-    return;
+    // The tests prove that Kafka refuses what the ACLs forbid: a broker without authentication cannot show it.
+    throw new Error(
+      `no Kafka credentials for ${config.kafkaBrokers.join(',')}: the tests need a broker that authenticates (SASL/SCRAM) and enforces ACLs. ` +
+        'A local broker started before authentication was added has none: restart it with `npm run stack:down && npm run stack:up` ' +
+        '(its old topics are moved aside); for another broker set KAFKA_CREDENTIALS_FILE.',
+    );
   }
   const admin = createKafka(config, 'test-setup', createLogger('test-setup', 'error'), 'admin').admin();
   await admin.connect();

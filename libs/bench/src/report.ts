@@ -215,7 +215,9 @@ function barPanel(title: string, bars: readonly Bar[], x: number, y: number, wid
   bars.forEach((bar, index) => {
     const top = y + 24 + index * rowHeight;
     const length = Math.max(1, scale(bar.value) * barWidth);
-    svg.push(`<text x="${x + labelWidth - 6}" y="${top + 13}" font-size="11" text-anchor="end">${escapeXml(bar.label)}</text>`);
+    // About 5.5 px a character at 11 px: longer labels are cut to fit the label column; the whole label is the title.
+    const shown = bar.label.length > 52 ? `${bar.label.slice(0, 51)}…` : bar.label;
+    svg.push(`<text x="${x + labelWidth - 6}" y="${top + 13}" font-size="11" text-anchor="end"><title>${escapeXml(bar.label)}</title>${escapeXml(shown)}</text>`);
     svg.push(`<rect x="${x + labelWidth}" y="${top + 2}" width="${length.toFixed(1)}" height="${rowHeight - 5}" fill="${bar.color}"/>`);
     svg.push(`<text x="${x + labelWidth + length + 4}" y="${top + 13}" font-size="11">${escapeXml(bar.text)}</text>`);
   });
