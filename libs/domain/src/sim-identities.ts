@@ -45,11 +45,10 @@ export function signAsSim<C extends Command>(command: C): C {
  * about what happens after its keys are set up.
  */
 export function withSimKeys(state: EndpointState, actors: readonly Actor[]): EndpointState {
-  let keys = state.keys;
-  for (const actor of actors) {
-    if (actor.role !== 'operator') keys = new Map([...keys, [simKey(actor).publicKey, { actor, revoked: false }]]);
-  }
-  return { ...state, keys };
+  // Operators sign with SIM_ROOT; a key the endpoint already has (revoked or not) is left as it is.
+  const missing = actors.filter((actor) => actor.role !== 'operator' && !state.keys.has(simKey(actor).publicKey));
+  if (missing.length === 0) return state;
+  return { ...state, keys: new Map([...state.keys, ...missing.map((actor) => [simKey(actor).publicKey, { actor, revoked: false }] as const)]) };
 }
 
 /** The `keys` of a RegisterEndpoint that registers these actors' simulation keys with the endpoint. */

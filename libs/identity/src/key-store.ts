@@ -37,20 +37,13 @@ export class KeyStore {
     const file = join(this.dir, 'trust-roots');
     if (!existsSync(file)) throw new Error(`no trust roots at ${file}: run \`npm run fabric -- keys init\` or set FABRIC_TRUST_ROOTS`);
     const roots = readFileSync(file, 'utf8').split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
-    const bad = roots.find((root) => !isPublicKey(root));
-    if (bad !== undefined) throw new Error(`${file}: '${bad.slice(0, 60)}' is not an Ed25519 public key (32 bytes, base64url)`);
-    return roots;
+    return checkedRoots(roots, file);
   }
 
   /** The actor's key, created on first use. */
   actorKey(actor: Actor): SigningKey {
     const file = this.actorFile(actor, 'key');
-    if (!existsSync(file)) {
-      mkdirSync(join(this.dir, 'actors'), { recursive: true, mode: 0o700 });
-      const { seed, key } = generateSigningKey();
-      writeSecret(file, encodeBase64Url(seed));
-      writeFileSync(this.actorFile(actor, 'pub'), `${key.publicKey}\n`, { mode: 0o644 });
-    }
+    if (!existsSync(file)) this.writeNewActorKey(actor);
     return readSeed(file, `the key of ${actorName(actor)}`);
   }
 
@@ -58,11 +51,16 @@ export class KeyStore {
   rotateActorKey(actor: Actor): { readonly previous: PublicKey | null; readonly key: SigningKey } {
     const file = this.actorFile(actor, 'key');
     const previous = existsSync(file) ? readSeed(file, `the key of ${actorName(actor)}`).publicKey : null;
-    const { seed, key } = generateSigningKey();
+    return { previous, key: this.writeNewActorKey(actor) };
+  }
+
+  /** A fresh key for the actor: its seed (0600) and its public key, replacing any before. */
+  private writeNewActorKey(actor: Actor): SigningKey {
     mkdirSync(join(this.dir, 'actors'), { recursive: true, mode: 0o700 });
-    writeSecret(file, encodeBase64Url(seed));
+    const { seed, key } = generateSigningKey();
+    writeSecret(this.actorFile(actor, 'key'), encodeBase64Url(seed));
     writeFileSync(this.actorFile(actor, 'pub'), `${key.publicKey}\n`, { mode: 0o644 });
-    return { previous, key };
+    return key;
   }
 
   /** Actors with a key in the directory. */
@@ -85,10 +83,15 @@ export class KeyStore {
 
 /** The authority a sequencer or an audit decides with: the configured trust roots, or the key directory's. */
 export function authorityFrom(config: { readonly keysDir: string; readonly trustRoots: readonly string[] | null }): Authority {
-  const roots = config.trustRoots ?? new KeyStore(config.keysDir).trustRoots();
-  const bad = roots.find((root) => !isPublicKey(root));
-  if (bad !== undefined) throw new Error(`FABRIC_TRUST_ROOTS: '${bad.slice(0, 60)}' is not an Ed25519 public key (32 bytes, base64url)`);
+  const roots = config.trustRoots === null ? new KeyStore(config.keysDir).trustRoots() : checkedRoots(config.trustRoots, 'FABRIC_TRUST_ROOTS');
   return { trustRoots: new Set(roots), verifier: new Ed25519Verifier() };
+}
+
+/** The roots, if each is an Ed25519 public key; otherwise an error naming where the bad one came from. */
+function checkedRoots(roots: readonly string[], where: string): PublicKey[] {
+  const bad = roots.find((root) => !isPublicKey(root));
+  if (bad !== undefined) throw new Error(`${where}: '${bad.slice(0, 60)}' is not an Ed25519 public key (32 bytes, base64url)`);
+  return [...roots];
 }
 
 function writeSecret(file: string, text: string): void {

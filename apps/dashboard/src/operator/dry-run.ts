@@ -110,8 +110,8 @@ function standInSigned(fields: Record<string, unknown>): Record<string, unknown>
 export function dryRun(endpointId: string, log: EndpointEventLog | null, record: string): DryRun {
   const folded = foldEventLog(endpointId, log);
   const parsed = parseCommand(record, endpointId);
-  const standIn = parsed.ok && parsed.command.actor.role !== 'operator' && parsed.command.signature?.key === simKey(parsed.command.actor).publicKey;
-  const before = standIn && parsed.ok ? withSimKeys(folded, [parsed.command.actor]) : folded;
+  const standIn = parsed.ok && parsed.command.signature?.key === simKey(parsed.command.actor).publicKey;
+  const before = standIn ? withSimKeys(folded, [parsed.command.actor]) : folded;
   const commandOffset = before.nextCommandOffset;
   const event = decide(before, { offset: commandOffset, value: record }, SIM_AUTHORITY);
   const after = evolve(before, event);

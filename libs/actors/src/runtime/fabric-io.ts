@@ -1,6 +1,6 @@
 import type { FabricConfig, Logger } from '@plan-fabric/config';
 import type { Actor } from '@plan-fabric/domain';
-import { KeyStore, Signer } from '@plan-fabric/identity';
+import { KeyStore, KeyStoreSigner } from '@plan-fabric/identity';
 import { CommandPublisher, createKafka } from '@plan-fabric/kafka';
 import { signingSink, type CommandSink } from '../command-sink';
 import { KafkaEventSource } from '../event-source';
@@ -22,7 +22,8 @@ export async function connectFabricIo(
   actor: Actor,
   onFatal: (error: unknown) => void,
 ): Promise<FabricIo> {
-  const key = new KeyStore(config.keysDir).actorKey(actor);
+  const signer = new KeyStoreSigner(new KeyStore(config.keysDir));
+  const key = signer.keyOf(actor);
   logger.info('signing commands', { actor: `${actor.role}:${actor.id}`, publicKey: key.publicKey, keysDir: config.keysDir });
   const kafka = createKafka(config, clientName, logger);
   const publisher = new CommandPublisher(kafka, config);
@@ -32,7 +33,7 @@ export async function connectFabricIo(
   const source = new KafkaEventSource(kafka, config, endpointId, logger, { clientName, onFatal });
   return {
     publisher,
-    commands: signingSink(publisher, new Signer().with(actor, key)),
+    commands: signingSink(publisher, signer),
     source,
     async close() {
       await source.stop().catch((error: unknown) => logger.warn('closing the event consumer failed', { error }));

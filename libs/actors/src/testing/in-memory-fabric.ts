@@ -4,7 +4,6 @@ import {
   initialState,
   sequence,
   signAsSim,
-  simKey,
   SIM_AUTHORITY,
   withSimKeys,
   type Command,
@@ -40,8 +39,7 @@ export class InMemoryFabric implements CommandSink {
   async publish(command: Command): Promise<{ offset: number }> {
     const offset = this.offset++;
     const signed = command.signature === undefined ? signAsSim(command) : command;
-    const known = command.actor.role === 'operator' || this.state.keys.has(simKey(command.actor).publicKey);
-    const before = known ? this.state : withSimKeys(this.state, [command.actor]);
+    const before = withSimKeys(this.state, [command.actor]);
     const step = sequence(before, { offset, value: canonicalJson(signed) }, SIM_AUTHORITY);
     assertStep({ before, event: step.event, after: step.state });
     this.state = step.state;

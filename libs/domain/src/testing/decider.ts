@@ -120,10 +120,7 @@ export type WhenItem = Command | RawRecord;
  */
 export function step(state: EndpointState, item: WhenItem): { before: EndpointState; event: FabricEvent; after: EndpointState } {
   const command = 'raw' in item ? null : item.signature === undefined ? signAsSim(item) : item;
-  const before =
-    command !== null && command.actor.role !== 'operator' && !state.keys.has(simKey(command.actor).publicKey)
-      ? withSimKeys(state, [command.actor])
-      : state;
+  const before = command === null ? state : withSimKeys(state, [command.actor]);
   const record: CommandRecord = { offset: before.nextCommandOffset, value: command === null ? (item as RawRecord).raw : JSON.stringify(command) };
   const event = decide(before, record, SIM_AUTHORITY);
   const after = evolve(before, event);
